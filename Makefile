@@ -24,7 +24,7 @@ check-python:
 	  echo "error: '$(PYTHON)' was not found. This project needs Python 3.10 or newer (3.11 recommended)."; \
 	  echo "       Install it, or point make at one: make PYTHON=/path/to/python3.11 test"; exit 1; } >&2
 	@$(PYTHON) -c 'import sys; sys.exit(0 if sys.version_info >= (3, 10) else 1)' 2>/dev/null || { \
-	  echo "error: '$(PYTHON)' is Python $$($(PYTHON) -V 2>&1 | tr -d '\n'); this project needs Python 3.10 or newer."; \
+	  echo "error: '$(PYTHON)' reports '$$($(PYTHON) -V 2>&1 | tr -d '\n')'; this project needs Python 3.10 or newer."; \
 	  echo "       Install it, or point make at one: make PYTHON=/path/to/python3.11 test"; exit 1; } >&2
 	@$(PYTHON) -c 'import venv, ensurepip' 2>/dev/null || { \
 	  echo "error: '$(PYTHON)' has no working 'venv'/'ensurepip' module (on Debian/Ubuntu: apt install python3-venv)."; exit 1; } >&2
