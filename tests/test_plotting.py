@@ -149,3 +149,20 @@ def test_contour_linear_levels_and_shape_check():
     np.testing.assert_allclose(cs.levels, np.linspace(0, 2, 5))
     with pytest.raises(ValueError, match="shape"):
         plotting.contour(ax, lambda X: X.sum(), (0, 1), (0, 1), resolution=10)
+
+
+def test_animation_html_is_offline_and_has_alt_text():
+    from matplotlib.animation import FuncAnimation
+
+    from tutorial_utils.plotting import animation_html
+
+    fig, ax = plt.subplots()
+    (line,) = ax.plot([0, 1], [0, 1])
+    anim = FuncAnimation(fig, lambda i: (line.set_ydata([0, i]),), frames=3)
+    html = animation_html(anim, alt='Two "lines" & a dot')
+    plt.close(fig)
+    assert "http://" not in html and "https://" not in html
+    assert 'alt="Two &quot;lines&quot; &amp; a dot"' in html
+    assert html.count("data:image/png;base64") == 3  # every frame embedded
+    with pytest.raises(ValueError, match="alt"):
+        animation_html(anim, alt="  ")

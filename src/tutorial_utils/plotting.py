@@ -14,6 +14,7 @@ Typical use::
 
 from __future__ import annotations
 
+import re
 from collections.abc import Callable, Mapping, Sequence
 from typing import Any
 
@@ -403,8 +404,40 @@ def plot_series(
     return lines
 
 
+def animation_html(animation: Any, alt: str, dpi: int = 60) -> str:
+    """Render a matplotlib animation as self-contained HTML that plays offline.
+
+    ``FuncAnimation.to_jshtml`` links Font Awesome from a CDN and gives its frame ``<img>`` no alt
+    text. The returned HTML drops that link (the book's theme already ships Font Awesome, which
+    draws the player's buttons) and sets ``alt`` on the frame image, so the page needs no network
+    and stays accessible.
+
+    Parameters
+    ----------
+    animation : matplotlib.animation.Animation
+        The animation to render (its figure should be closed afterwards to avoid a static copy).
+    alt : str
+        Non-empty description of the animation for screen readers.
+    dpi : int, default 60
+        Resolution of the frames; low values keep the page light.
+
+    Returns
+    -------
+    str
+        HTML to display with ``IPython.display.HTML``.
+    """
+    if not alt.strip():
+        raise ValueError("alt must be a non-empty description of the animation")
+    with mpl.rc_context({"savefig.dpi": dpi}):
+        html = animation.to_jshtml(default_mode="once")
+    html = re.sub(r'<link rel="stylesheet"\s*href="https?://[^"]*"\s*/?>', "", html)
+    escaped = alt.replace("&", "&amp;").replace('"', "&quot;").replace("<", "&lt;")
+    return html.replace("<img id=", f'<img alt="{escaped}" id=', 1)
+
+
 __all__ = [
     "CYCLE_ORDER",
+    "animation_html",
     "METHOD_COLORS",
     "METHOD_LINESTYLES",
     "METHOD_MARKERS",
