@@ -55,7 +55,8 @@ exercises: $(STAMP)
 	$(BIN)/python -m tutorial_utils.exercise_gen solutions exercises
 
 bench: $(STAMP)
-	$(BIN)/python benchmarks/bench_cpu.py
+	$(BIN)/python benchmarks/bench_clipping.py
+	$(BIN)/python benchmarks/bench_adam.py
 
 clean:
 	rm -rf _build
