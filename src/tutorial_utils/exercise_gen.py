@@ -1,0 +1,500 @@
+"""Generate the student exercise notebooks from the solution notebooks (a single source).
+
+Usage::
+
+    python -m tutorial_utils.exercise_gen SOLUTIONS_DIR EXERCISES_DIR [--force] [--check]
+                                          [--execute-solutions] [--timeout SECONDS]
+
+``make exercises`` runs ``python -m tutorial_utils.exercise_gen solutions exercises``.
+
+Conventions in a solution notebook (``SOLUTIONS_DIR/*.ipynb``)
+---------------------------------------------------------------
+* In a **code** cell, the lines between a ``### BEGIN SOLUTION`` line and the next
+  ``### END SOLUTION`` line (the nbgrader convention) are the answer. The BEGIN line may carry the
+  message the student sees, after a colon::
+
+      def clip_by_norm(grad, max_norm):
+          ### BEGIN SOLUTION: Task 2 - scale grad by min(max_norm / (norm + 1e-6), 1)
+          norm = np.linalg.norm(grad)
+          return grad * min(max_norm / (norm + 1e-6), 1.0)
+          ### END SOLUTION
+
+  In the exercise the whole region, markers included, becomes one line at the indentation of the
+  BEGIN marker: ``raise NotImplementedError('Task 2 - scale grad by ...')`` (without a message:
+  ``'Replace this line with your solution.'``). A cell may hold several regions.
+* A cell tagged ``solution-only`` (for instance a discussion of the answer) is left out of the
+  exercise. Every other cell is copied unchanged: source, metadata, id.
+* Malformed markers are errors that name the notebook and the cell index, and then **nothing** is
+  written: a BEGIN without an END, a BEGIN inside a region, an END without a BEGIN, a marker in
+  a markdown or raw cell, anything after ``END SOLUTION`` or a BEGIN suffix that is not
+  ``: message``.
+
+What the generator does
+-----------------------
+1. Reads and validates every solution notebook (so a malformed one aborts before any writing).
+2. For each notebook whose exercise is stale, builds the exercise and executes it with nbclient
+   (kernel ``python3``, working directory ``EXERCISES_DIR``, ``IPYKERNEL_CELL_NAME=<IPY-INPUT>``,
+   ``PYTHONHASHSEED=0``, ``OMP_NUM_THREADS=1``), so that every stored output is what the exercise
+   itself produces. A cell may only fail with ``NotImplementedError`` (a stub, or a check cell
+   that calls a stub); such cells and all stub cells are tagged ``raises-exception`` (understood
+   by nbval, myst-nb and Jupyter's "Run All"), and the stored traceback is shortened to its last
+   line (no file paths). Any other exception is an error naming the notebook and cell.
+3. Makes the output deterministic: consecutive stream outputs are merged, volatile metadata
+   (execution timestamps) is dropped, JSON is written by ``nbformat.writes``.
+4. Stores ``metadata.exercise_gen = {source, source_sha256, content_sha256, generator_version}``:
+   the SHA-256 of the solution's cells (sources, cell types, metadata; outputs excluded) and of
+   the generated notebook itself (with ``content_sha256`` blanked).
+5. Writes all files at the end, each atomically (temporary file in the same directory, then
+   ``os.replace``).
+
+An exercise is *up to date* when its ``source_sha256`` matches the solution and its
+``content_sha256`` matches its content; up-to-date exercises are neither re-executed nor
+rewritten, so regenerating an unchanged source leaves every file byte-identical. An exercise whose
+``content_sha256`` no longer matches was edited by hand (or re-saved by Jupyter): it is not
+overwritten unless ``--force`` (which also re-executes every exercise, e.g. after a change in
+:mod:`tutorial_utils.checks` changed a message). ``--check`` writes nothing and exits with status 1
+listing every stale, hand-edited, missing or orphaned exercise (the test suite runs it).
+``--execute-solutions`` first re-executes the solution notebooks in place (same environment,
+errors not allowed), for authors after editing a solution.
+"""
+
+from __future__ import annotations
+
+import argparse
+import copy
+import hashlib
+import json
+import os
+import re
+import sys
+import tempfile
+from contextlib import contextmanager
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Iterator, Sequence
+
+import nbformat
+
+GENERATOR_VERSION = 1
+METADATA_KEY = "exercise_gen"
+SOLUTION_ONLY_TAG = "solution-only"
+RAISES_TAG = "raises-exception"
+DEFAULT_MESSAGE = "Replace this line with your solution."
+KERNEL_NAME = "python3"
+#: Environment of the executing kernel: stable warning locations, hashing and thread count.
+KERNEL_ENV = {"IPYKERNEL_CELL_NAME": "<IPY-INPUT>", "PYTHONHASHSEED": "0", "OMP_NUM_THREADS": "1"}
+#: Cell metadata written by front ends or executors that changes from run to run.
+VOLATILE_CELL_METADATA = ("execution", "ExecuteTime", "collapsed", "scrolled")
+
+_MARKER = re.compile(r"^(?P<indent>[ \t]*)###[ \t]*(?P<kind>BEGIN|END)[ \t]+SOLUTION\b(?P<rest>.*)$")
+_LOOSE_MARKER = re.compile(r"###[ \t]*(BEGIN|END)[ \t]+SOLUTION", re.IGNORECASE)
+
+
+class ExerciseGenError(Exception):
+    """A solution notebook cannot be turned into an exercise (the message says where and why)."""
+
+
+@dataclass
+class Plan:
+    """One solution notebook and what to do with its exercise."""
+
+    solution: Path
+    exercise: Path
+    notebook: nbformat.NotebookNode  # the exercise, before execution
+    stub_cells: list[int]  # indices (in the exercise) of cells that hold a stub
+    source_sha256: str
+    status: str = "up to date"  # or: missing, stale, hand-edited
+    output: str | None = field(default=None, repr=False)
+
+
+# --------------------------------------------------------------------------------------------
+# Parsing and stubbing
+# --------------------------------------------------------------------------------------------
+def stub_source(source: str, where: str) -> tuple[str, int]:
+    """Replace each solution region of one code cell by a ``raise NotImplementedError`` line.
+
+    Parameters
+    ----------
+    source : str
+        The cell's source.
+    where : str
+        ``"notebook.ipynb, cell 3"``, used in error messages.
+
+    Returns
+    -------
+    (str, int)
+        The new source and the number of regions replaced.
+    """
+    out: list[str] = []
+    regions = 0
+    inside = False
+    for lineno, line in enumerate(source.split("\n"), start=1):
+        match = _MARKER.match(line)
+        if match is None:
+            if _LOOSE_MARKER.search(line):
+                raise ExerciseGenError(
+                    f"{where}, line {lineno}: malformed solution marker {line.strip()!r}; write "
+                    "'### BEGIN SOLUTION', '### BEGIN SOLUTION: message' or '### END SOLUTION' "
+                    "alone on its line"
+                )
+            if not inside:
+                out.append(line)
+            continue
+        kind, rest, indent = match["kind"], match["rest"].strip(), match["indent"]
+        if kind == "BEGIN":
+            if inside:
+                raise ExerciseGenError(
+                    f"{where}, line {lineno}: nested '### BEGIN SOLUTION' (the previous region "
+                    "has no '### END SOLUTION')"
+                )
+            if rest and not rest.startswith(":"):
+                raise ExerciseGenError(
+                    f"{where}, line {lineno}: text after '### BEGIN SOLUTION' must start with "
+                    f"':' (got {rest!r})"
+                )
+            message = rest[1:].strip() or DEFAULT_MESSAGE
+            out.append(f"{indent}raise NotImplementedError({message!r})")
+            inside = True
+            regions += 1
+        else:
+            if not inside:
+                raise ExerciseGenError(
+                    f"{where}, line {lineno}: '### END SOLUTION' without a '### BEGIN SOLUTION'"
+                )
+            if rest:
+                raise ExerciseGenError(
+                    f"{where}, line {lineno}: unexpected text after '### END SOLUTION': {rest!r}"
+                )
+            inside = False
+    if inside:
+        raise ExerciseGenError(f"{where}: '### BEGIN SOLUTION' without '### END SOLUTION'")
+    return "\n".join(out), regions
+
+
+def _clean_metadata(metadata: dict) -> dict:
+    return {k: v for k, v in metadata.items() if k not in VOLATILE_CELL_METADATA}
+
+
+def source_hash(solution: nbformat.NotebookNode) -> str:
+    """SHA-256 of what determines the exercise: cells (type, source, metadata) and the kernel."""
+    payload = {
+        "generator_version": GENERATOR_VERSION,
+        "kernelspec": solution.metadata.get("kernelspec", {}),
+        "cells": [
+            {
+                "cell_type": cell.cell_type,
+                "source": cell.source,
+                "metadata": _clean_metadata(cell.metadata),
+                "id": cell.get("id"),
+            }
+            for cell in solution.cells
+        ],
+    }
+    return hashlib.sha256(json.dumps(payload, sort_keys=True).encode()).hexdigest()
+
+
+def build_exercise(solution: nbformat.NotebookNode, name: str) -> tuple[nbformat.NotebookNode, list[int]]:
+    """Turn a solution notebook into an (unexecuted) exercise notebook.
+
+    Returns the exercise and the indices of its cells that contain a stub. Raises
+    :class:`ExerciseGenError` naming ``name`` and the cell index for malformed markers.
+    """
+    exercise = copy.deepcopy(solution)
+    exercise.cells = []
+    stub_cells: list[int] = []
+    total = 0
+    for index, cell in enumerate(solution.cells):
+        where = f"{name}, cell {index}"
+        tags = cell.metadata.get("tags", [])
+        if cell.cell_type != "code":
+            if _LOOSE_MARKER.search(cell.source):
+                raise ExerciseGenError(
+                    f"{where}: solution marker in a {cell.cell_type} cell (markers are only "
+                    "allowed in code cells)"
+                )
+            if SOLUTION_ONLY_TAG in tags:
+                continue
+            new = copy.deepcopy(cell)
+            new.metadata = _clean_metadata(new.metadata)
+            exercise.cells.append(new)
+            continue
+        source, regions = stub_source(cell.source, where)
+        if SOLUTION_ONLY_TAG in tags:
+            continue
+        new = copy.deepcopy(cell)
+        new.metadata = _clean_metadata(new.metadata)
+        new.source = source
+        new.outputs = []
+        new.execution_count = None
+        if regions:
+            stub_cells.append(len(exercise.cells))
+            total += regions
+        exercise.cells.append(new)
+    if total == 0:
+        raise ExerciseGenError(f"{name}: no '### BEGIN SOLUTION' region in any code cell")
+    return exercise, stub_cells
+
+
+# --------------------------------------------------------------------------------------------
+# Execution and normalisation
+# --------------------------------------------------------------------------------------------
+@contextmanager
+def _kernel_environment() -> Iterator[None]:
+    saved = {key: os.environ.get(key) for key in KERNEL_ENV}
+    os.environ.update(KERNEL_ENV)
+    try:
+        yield
+    finally:
+        for key, value in saved.items():
+            if value is None:
+                os.environ.pop(key, None)
+            else:
+                os.environ[key] = value
+
+
+def execute(nb: nbformat.NotebookNode, cwd: Path, *, allow_errors: bool, timeout: int) -> None:
+    """Execute ``nb`` in place with nbclient in the deterministic kernel environment."""
+    from nbclient import NotebookClient  # imported late: --help and --check need no kernel
+
+    with _kernel_environment():
+        client = NotebookClient(
+            nb,
+            kernel_name=KERNEL_NAME,
+            timeout=timeout,
+            allow_errors=allow_errors,
+            record_timing=False,
+            resources={"metadata": {"path": str(cwd)}},
+        )
+        client.execute()
+
+
+def coalesce_streams(outputs: list) -> list:
+    """Merge consecutive stream outputs of the same stream (their split depends on timing)."""
+    merged: list = []
+    for out in outputs:
+        if (
+            out.get("output_type") == "stream"
+            and merged
+            and merged[-1].get("output_type") == "stream"
+            and merged[-1].get("name") == out.get("name")
+        ):
+            merged[-1]["text"] += out["text"]
+        else:
+            merged.append(out)
+    return merged
+
+
+def normalise(nb: nbformat.NotebookNode) -> None:
+    """Drop volatile metadata and merge stream outputs, in place."""
+    for cell in nb.cells:
+        cell.metadata = _clean_metadata(cell.metadata)
+        if cell.cell_type == "code":
+            cell.outputs = coalesce_streams(cell.outputs)
+    nb.metadata.pop("widgets", None)
+
+
+def finish_exercise(nb: nbformat.NotebookNode, stub_cells: Sequence[int], name: str) -> None:
+    """Tag stub cells and cells that raised ``NotImplementedError``; reject any other error."""
+    for index, cell in enumerate(nb.cells):
+        if cell.cell_type != "code":
+            continue
+        raised = False
+        for out in cell.outputs:
+            if out.get("output_type") != "error":
+                continue
+            if out["ename"] != "NotImplementedError":
+                raise ExerciseGenError(
+                    f"{name}, cell {index}: the exercise raised {out['ename']}: {out['evalue']} "
+                    "(only NotImplementedError from a stub is allowed; make cells that use a "
+                    "student's result call the student's function)"
+                )
+            out["traceback"] = [f"{out['ename']}: {out['evalue']}"]
+            raised = True
+        if raised or index in stub_cells:
+            tags = cell.metadata.setdefault("tags", [])
+            if RAISES_TAG not in tags:
+                tags.append(RAISES_TAG)
+
+
+def content_hash(nb: nbformat.NotebookNode) -> str:
+    """SHA-256 of the serialised notebook with ``content_sha256`` blanked."""
+    clone = copy.deepcopy(nb)
+    clone.metadata.setdefault(METADATA_KEY, {})["content_sha256"] = ""
+    return hashlib.sha256(serialise(clone).encode()).hexdigest()
+
+
+def serialise(nb: nbformat.NotebookNode) -> str:
+    """The exact text written to disk (``nbformat.writes`` sorts keys; one trailing newline)."""
+    text = nbformat.writes(nb)
+    return text if text.endswith("\n") else text + "\n"
+
+
+def write_atomic(path: Path, text: str) -> None:
+    """Write ``text`` to ``path`` through a temporary file in the same directory."""
+    fd, tmp = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".tmp", dir=path.parent)
+    try:
+        with os.fdopen(fd, "w", encoding="utf-8", newline="\n") as handle:
+            handle.write(text)
+        os.replace(tmp, path)
+    except BaseException:
+        if os.path.exists(tmp):
+            os.unlink(tmp)
+        raise
+
+
+# --------------------------------------------------------------------------------------------
+# Planning and the command line
+# --------------------------------------------------------------------------------------------
+def exercise_status(exercise_path: Path, source_sha256: str) -> str:
+    """``'up to date'``, ``'missing'``, ``'stale'`` (source changed) or ``'hand-edited'``."""
+    if not exercise_path.exists():
+        return "missing"
+    try:
+        existing = nbformat.read(exercise_path, as_version=4)
+    except Exception:  # unreadable: treat as edited by hand, never overwrite silently
+        return "hand-edited"
+    meta = existing.metadata.get(METADATA_KEY, {})
+    if meta.get("content_sha256") != content_hash(existing):
+        return "hand-edited"
+    if meta.get("source_sha256") != source_sha256:
+        return "stale"
+    return "up to date"
+
+
+def plan(solutions_dir: Path, exercises_dir: Path) -> tuple[list[Plan], list[Path]]:
+    """Validate every solution notebook; return the plans and the orphaned exercises."""
+    solutions = sorted(solutions_dir.glob("*.ipynb"))
+    if not solutions:
+        raise ExerciseGenError(f"no solution notebooks (*.ipynb) in {solutions_dir}")
+    plans = []
+    for path in solutions:
+        try:
+            solution = nbformat.read(path, as_version=4)
+        except Exception as error:
+            raise ExerciseGenError(f"{path}: cannot read the notebook: {error}") from error
+        exercise, stubs = build_exercise(solution, str(path))
+        digest = source_hash(solution)
+        target = exercises_dir / path.name
+        plans.append(Plan(path, target, exercise, stubs, digest, exercise_status(target, digest)))
+    names = {p.name for p in solutions}
+    orphans = sorted(p for p in exercises_dir.glob("*.ipynb") if p.name not in names)
+    return plans, orphans
+
+
+def generate(item: Plan, timeout: int) -> str:
+    """Execute one exercise and return its final text."""
+    nb = item.notebook
+    try:
+        execute(nb, item.exercise.parent, allow_errors=True, timeout=timeout)
+    except Exception as error:  # timeout, dead kernel: name the notebook, write nothing
+        raise ExerciseGenError(f"{item.solution}: executing the exercise failed: {error}") from error
+    normalise(nb)
+    finish_exercise(nb, item.stub_cells, str(item.exercise))
+    nb.metadata[METADATA_KEY] = {
+        "generator_version": GENERATOR_VERSION,
+        "source": item.solution.name,
+        "source_sha256": item.source_sha256,
+        "content_sha256": "",
+    }
+    nb.metadata[METADATA_KEY]["content_sha256"] = content_hash(nb)
+    return serialise(nb)
+
+
+def execute_solutions(solutions_dir: Path, timeout: int) -> None:
+    """Re-execute every solution notebook in place (no errors allowed), deterministically."""
+    for path in sorted(solutions_dir.glob("*.ipynb")):
+        nb = nbformat.read(path, as_version=4)
+        try:
+            execute(nb, path.parent, allow_errors=False, timeout=timeout)
+        except Exception as error:
+            raise ExerciseGenError(f"{path}: execution failed: {error}") from error
+        normalise(nb)
+        write_atomic(path, serialise(nb))
+        print(f"executed {path}")
+
+
+def build_parser() -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(
+        prog="python -m tutorial_utils.exercise_gen",
+        description="Generate exercise notebooks from solution notebooks: each region between "
+        "'### BEGIN SOLUTION[: message]' and '### END SOLUTION' becomes "
+        "'raise NotImplementedError(message)', and the exercise is executed so that its stored "
+        "outputs are its own.",
+    )
+    parser.add_argument("solutions", type=Path, help="directory of solution notebooks (the source)")
+    parser.add_argument("exercises", type=Path, help="directory the exercises are written to")
+    parser.add_argument(
+        "--force",
+        action="store_true",
+        help="regenerate and re-execute every exercise, overwriting hand edits",
+    )
+    parser.add_argument(
+        "--check",
+        action="store_true",
+        help="write nothing; exit 1 listing stale, hand-edited, missing or orphaned exercises",
+    )
+    parser.add_argument(
+        "--execute-solutions",
+        action="store_true",
+        help="first re-execute the solution notebooks in place (authors, after editing one)",
+    )
+    parser.add_argument(
+        "--timeout", type=int, default=120, help="seconds allowed per cell (default 120)"
+    )
+    return parser
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    """Command-line entry point; returns the exit status."""
+    args = build_parser().parse_args(argv)
+    if args.check and (args.force or args.execute_solutions):
+        print("error: --check writes nothing; do not combine it with --force or "
+              "--execute-solutions", file=sys.stderr)
+        return 2
+    try:
+        if not args.solutions.is_dir():
+            raise ExerciseGenError(f"solutions directory {args.solutions} does not exist")
+        if args.execute_solutions:
+            plan(args.solutions, args.exercises)  # validate markers before touching anything
+            execute_solutions(args.solutions, args.timeout)
+        if not args.check:
+            args.exercises.mkdir(parents=True, exist_ok=True)
+        plans, orphans = plan(args.solutions, args.exercises)
+        if args.check:
+            problems = [f"{p.exercise}: {p.status}" for p in plans if p.status != "up to date"]
+            problems += [f"{o}: orphaned (no solution notebook {o.name})" for o in orphans]
+            if problems:
+                print("exercises are out of date (run: python -m tutorial_utils.exercise_gen "
+                      f"{args.solutions} {args.exercises}):", file=sys.stderr)
+                for line in problems:
+                    print(f"  {line}", file=sys.stderr)
+                return 1
+            print(f"all {len(plans)} exercises are up to date")
+            return 0
+        edited = [p for p in plans if p.status == "hand-edited"]
+        if edited and not args.force:
+            raise ExerciseGenError(
+                "refusing to overwrite exercises edited by hand (use --force): "
+                + ", ".join(str(p.exercise) for p in edited)
+            )
+        todo = [p for p in plans if args.force or p.status != "up to date"]
+        for item in todo:  # execute everything first: an error leaves every file untouched
+            print(f"executing {item.exercise} ({item.status})")
+            item.output = generate(item, args.timeout)
+        for item in todo:
+            assert item.output is not None
+            if item.exercise.exists() and item.exercise.read_text(encoding="utf-8") == item.output:
+                continue
+            write_atomic(item.exercise, item.output)
+            print(f"wrote {item.exercise}")
+        for orphan in orphans:
+            print(f"warning: {orphan} has no solution notebook", file=sys.stderr)
+        print(f"{len(plans) - len(todo)} up to date, {len(todo)} regenerated")
+        return 0
+    except ExerciseGenError as error:
+        print(f"error: {error}", file=sys.stderr)
+        return 1
+
+
+if __name__ == "__main__":
+    sys.exit(main())
