@@ -191,12 +191,15 @@ def clip_by_global_norm(
     p = check_norm_type(norm_type)
     arrays = _as_float_arrays("grads", grads)
     total_norm = _vector_norm(np.array([_vector_norm(g, p) for g in arrays]), p)
-    # All gradients as one new vector, scaled in place: one allocation instead of one per
-    # tensor (about 3x faster for 10M parameters here), and the inputs stay untouched.
-    flat = np.concatenate([g.ravel() for g in arrays]) if arrays else np.zeros(0)
+    coef = _clip_coefficient(c, total_norm)
+    # Write every scaled gradient into one new buffer: one allocation instead of one per tensor
+    # (about 3x faster for 10M parameters here), one pass over the data, inputs untouched.
+    flat = np.empty(sum(g.size for g in arrays))
+    pieces = _split_like(flat, arrays)
     with np.errstate(invalid="ignore"):  # inf * 0 = NaN, as in torch
-        flat *= _clip_coefficient(c, total_norm)
-    return _split_like(flat, arrays), total_norm
+        for g, piece in zip(arrays, pieces):
+            np.multiply(g, coef, out=piece)
+    return pieces, total_norm
 
 
 def adaptive_clip(
