@@ -96,10 +96,18 @@ def test_rescaling_the_gradient_barely_changes_the_trajectory(data, c, lr, betas
     for g in grads:
         a, state_a = adam_step(a, g, state_a, **options)
         b, state_b = adam_step(b, c * g, state_b, **options)
+    # The same two trajectories with tutorial_utils.torch_impl.Adam (float64).
+    p, q = (torch.tensor(theta0, requires_grad=True) for _ in range(2))
+    opt_p, opt_q = Adam([p], **options), Adam([q], **options)
+    for g in grads:
+        p.grad, q.grad = torch.tensor(g), torch.tensor(c * g)
+        opt_p.step()
+        opt_q.step()
     magnitudes_ = np.abs(np.stack(grads)) if theta0.size else np.ones(1)
     bound = len(grads) * lr * magnitudes_.max() * eps * abs(1 - 1 / c) / magnitudes_.min() ** 2
     rounding = 1e-13 * len(grads) * (np.abs(theta0) + lr * len(grads))
-    assert np.all(np.abs(a - b) <= bound + rounding)
+    for x, y in ((a, b), (p.detach().numpy(), q.detach().numpy())):
+        assert np.all(np.abs(x - y) <= bound + rounding)
 
 
 @SETTINGS

@@ -139,6 +139,13 @@ def test_float32_input_is_computed_in_float64():
     assert theta.dtype == np.float64 and state.m.dtype == np.float64
 
 
+def test_zero_dimensional_param_gives_zero_dimensional_arrays():
+    """NumPy turns 0-d results into scalars; the documented return type is an array."""
+    theta, state = adam_step(np.array(1.0), np.array(2.0), adam_init(np.array(1.0)), amsgrad=True)
+    for out in (theta, state.m, state.v, state.v_max):
+        assert isinstance(out, np.ndarray) and out.shape == ()
+
+
 def test_state_is_frozen():
     state = adam_init(np.zeros(2))
     with pytest.raises(dataclasses.FrozenInstanceError):

@@ -287,6 +287,23 @@ def test_sparse_gradient_raises():
     with pytest.raises(RuntimeError, match="sparse"):
         Adam([p]).step()
 
+def test_checkpoint_without_newer_group_options_loads_like_torch():
+    """A checkpoint from before torch had ``maximize``/``decoupled_weight_decay`` loads with
+    torch's defaults for them; AdamW always gets decoupled decay (as torch.optim.AdamW)."""
+    for ours_cls, torch_cls in ((Adam, torch.optim.Adam), (AdamW, torch.optim.AdamW)):
+        results = []
+        for cls in (ours_cls, torch_cls):
+            p = torch.tensor([1.0, -2.0], dtype=torch.float64, requires_grad=True)
+            optimizer = cls([p], lr=0.1, weight_decay=0.5)
+            checkpoint = copy.deepcopy(optimizer.state_dict())
+            for key in ("amsgrad", "maximize", "decoupled_weight_decay"):
+                del checkpoint["param_groups"][0][key]
+            optimizer.load_state_dict(checkpoint)
+            p.grad = torch.tensor([0.5, 0.25], dtype=torch.float64)
+            optimizer.step()
+            results.append(p.detach())
+        assert torch.equal(*results)
+    assert AdamW([torch.zeros(1, requires_grad=True)]).param_groups[0]["decoupled_weight_decay"]
 
 
 def test_checkpoint_with_a_numeric_step_loads():

@@ -1,7 +1,7 @@
 """Property-based tests (hypothesis) of the clipping invariants, on the reference and on torch_impl.
 
-Each property is a statement from the book: after global-norm clipping the norm is at most
-max_norm; norm clipping keeps the direction; value clipping is idempotent; AGC leaves units under
+Each property is a statement from the book: after global-norm (or per-tensor norm) clipping the
+norm is at most max_norm; norm clipping keeps the direction; value clipping is idempotent; AGC leaves units under
 the ratio untouched; one example moves the DP-SGD sum by at most 2C.
 """
 
@@ -77,6 +77,24 @@ def test_norm_clipping_keeps_the_direction(device, grads, max_norm, norm_type):
         after = after / np.max(np.abs(after))
         cosine = before @ after / (np.linalg.norm(before) * np.linalg.norm(after))
         assert abs(cosine - 1.0) <= 1e-12
+
+
+@SETTINGS
+@given(grad=arrays(np.float64, shapes, elements=finite), max_norm=st.floats(1e-3, 100.0))
+def test_per_tensor_norm_clipping_bounds_the_norm_and_keeps_the_direction(
+    device, grad, max_norm
+):
+    """ref.clip_by_norm, and clip_grad_norm_ given one tensor (the same formula)."""
+    p = to_params([grad], device)[0]
+    clip_grad_norm_(p, max_norm)
+    for clipped in (ref.clip_by_norm(grad, max_norm), p.grad.cpu().numpy()):
+        assert clipped.shape == grad.shape
+        assert np.linalg.norm(np.ravel(clipped)) <= max_norm * (1 + 1e-6)
+        if np.any(grad):  # the zero vector has no direction
+            before, after = np.ravel(grad), np.ravel(clipped)
+            before, after = before / np.max(np.abs(before)), after / np.max(np.abs(after))
+            cosine = before @ after / (np.linalg.norm(before) * np.linalg.norm(after))
+            assert abs(cosine - 1.0) <= 1e-12
 
 
 @SETTINGS

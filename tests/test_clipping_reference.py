@@ -114,6 +114,19 @@ def test_inputs_are_never_modified():
         np.testing.assert_array_equal(g, c)
 
 
+def test_zero_dimensional_inputs_give_zero_dimensional_arrays():
+    """NumPy turns 0-d results into scalars; the documented return type is an array."""
+    outputs = [
+        clip_by_value([np.array(3.0)], 1.0)[0],
+        clip_by_norm(np.array(3.0), 1.0),
+        clip_by_global_norm([np.array(3.0)], 1.0)[0][0],
+        adaptive_clip([np.array(3.0)], [np.array(1.0)], 0.1)[0],
+        per_example_clip(np.array([3.0, -0.5]), 1.0),
+    ]
+    for out in outputs:
+        assert isinstance(out, np.ndarray) and out.shape == ()
+
+
 # ---------------------------------------------------------------------------------------------
 # Adaptive clipping
 # ---------------------------------------------------------------------------------------------

@@ -108,6 +108,22 @@ def test_mixed_dtypes_match_torch(device):
         assert torch.equal(a.grad, b.grad)
 
 
+@pytest.mark.skipif(not torch.cuda.is_available(), reason="no CUDA device on this machine")
+def test_gradients_on_cpu_and_cuda_match_torch():
+    """Mixed devices are supported as in torch: each device's group is reduced and scaled on
+    its own device; the norm is gathered on (and returned on) the first gradient's device."""
+    ours = make_params([(4, 3)], torch.float32, "cuda", seed=40, scale=2.0) + make_params(
+        [(5,), (2, 2)], torch.float32, "cpu", seed=41, scale=2.0
+    )
+    theirs = clone_params(ours)
+    n_ours = clip_grad_norm_(ours, 0.5)
+    n_theirs = torch.nn.utils.clip_grad_norm_(theirs, 0.5)
+    assert n_ours.device == n_theirs.device == ours[0].grad.device
+    assert torch.equal(n_ours, n_theirs)
+    for a, b in zip(ours, theirs):
+        assert a.grad.device == b.grad.device and torch.equal(a.grad, b.grad)
+
+
 def test_single_tensor_and_empty_inputs_match_torch(device):
     ours = make_params([(4, 3)], torch.float32, device, seed=6, scale=4.0)[0]
     theirs = clone_params([ours])[0]

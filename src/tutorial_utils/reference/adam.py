@@ -224,4 +224,7 @@ def adam_step(
     else:
         denom = np.sqrt(v) / bias_correction2_sqrt + eps
     theta = theta + (-step_size) * (m / denom)
-    return theta, AdamState(step=step, m=m, v=v, v_max=v_max)
+    # np.asarray: NumPy turns the results for 0-d inputs into scalars, not arrays.
+    return np.asarray(theta), AdamState(
+        step=step, m=np.asarray(m), v=np.asarray(v), v_max=np.asarray(v_max)
+    )

@@ -117,7 +117,8 @@ def clip_by_value(grads: Sequence[ArrayLike], clip_value: float) -> list[np.ndar
         New float64 arrays with the shapes of ``grads``.
     """
     c = check_non_negative("clip_value", clip_value)
-    return [np.clip(g, -c, c) for g in _as_float_arrays("grads", grads)]
+    # np.asarray: NumPy turns the result for a 0-d input into a scalar, not an array.
+    return [np.asarray(np.clip(g, -c, c)) for g in _as_float_arrays("grads", grads)]
 
 
 def clip_by_norm(grad: ArrayLike, max_norm: float) -> np.ndarray:
@@ -145,7 +146,7 @@ def clip_by_norm(grad: ArrayLike, max_norm: float) -> np.ndarray:
     c = check_non_negative("max_norm", max_norm)
     g = _as_float_array("grad", grad)
     with np.errstate(invalid="ignore", over="ignore"):  # non-finite input behaves as in torch
-        return g * _clip_coefficient(c, _vector_norm(g, 2.0))
+        return np.asarray(g * _clip_coefficient(c, _vector_norm(g, 2.0)))
 
 
 def clip_by_global_norm(
@@ -261,7 +262,7 @@ def adaptive_clip(
             g_norm > max_norm, max_norm / np.maximum(g_norm, AGC_GRAD_NORM_FLOOR), 1.0
         )
         with np.errstate(invalid="ignore"):  # an inf unit becomes inf * 0 = NaN, as in torch
-            clipped.append(g * scale)
+            clipped.append(np.asarray(g * scale))
     return clipped
 
 
@@ -325,4 +326,4 @@ def per_example_clip(
         total = np.sum(g * factors.reshape((batch,) + (1,) * (g.ndim - 1)), axis=0)
     if sigma > 0:
         total = total + rng.normal(0.0, sigma * c, size=total.shape)
-    return total / batch
+    return np.asarray(total / batch)

@@ -145,6 +145,18 @@ class Adam(torch.optim.Optimizer):
                     "parameters"
                 )
 
+    def __setstate__(self, state: dict[str, Any]) -> None:
+        """Fill in the group options that older checkpoints lack, as ``torch.optim.Adam`` does.
+
+        ``load_state_dict`` takes every group's options from the checkpoint; one written before
+        torch had ``maximize`` or ``decoupled_weight_decay`` would otherwise fail in :meth:`step`.
+        """
+        super().__setstate__(state)
+        for group in self.param_groups:
+            group.setdefault("amsgrad", False)
+            group.setdefault("maximize", False)
+            group.setdefault("decoupled_weight_decay", False)
+
     def _init_group(
         self, group: dict[str, Any]
     ) -> tuple[list[Tensor], list[Tensor], list[Tensor], list[Tensor], list[Tensor], list[Tensor]]:
@@ -260,6 +272,12 @@ class AdamW(Adam):
             maximize=maximize,
             decoupled_weight_decay=True,
         )
+
+    def __setstate__(self, state: dict[str, Any]) -> None:
+        """As ``torch.optim.AdamW``: a loaded checkpoint always gets decoupled weight decay."""
+        super().__setstate__(state)
+        for group in self.param_groups:
+            group["decoupled_weight_decay"] = True
 
 
 def _chunks(tensors: Sequence[Tensor], max_elements: float) -> list[list[int]]:

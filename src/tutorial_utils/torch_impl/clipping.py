@@ -135,16 +135,19 @@ def _local_total_norm(grads: list[Tensor], groups: list[_Group], norm_type: floa
     return torch.linalg.vector_norm(torch.stack(norms), norm_type)
 
 
-def _all_reduce_norm(local_norm: Tensor, norm_type: float, process_group) -> Tensor:
+def _all_reduce_norm(
+    local_norm: Tensor, norm_type: float, process_group: dist.ProcessGroup
+) -> Tensor:
     r"""Combine the ranks' norms into the global one, identical on every rank.
 
     .. math::
         N = \Big(\sum_r N_r^p\Big)^{1/p} \quad (p < \infty), \qquad
         N = \max_r N_r \quad (p = \infty).
 
-    The sum of p-th powers runs in float64, so that float32 norms up to ~1e154 do not overflow
-    when squared. For the max, a NaN on any rank is propagated explicitly: a MAX all-reduce may
-    drop NaN depending on the order of its comparisons.
+    The sum of p-th powers runs in float64, so that squaring a float32, float16 or bfloat16
+    norm (at most ~3.4e38) cannot overflow; float64 norms above ~1e154 still would. For the
+    max, a NaN on any rank is propagated explicitly: a MAX all-reduce may drop NaN depending on
+    the order of its comparisons.
     """
     if norm_type == math.inf:
         is_nan = local_norm.isnan().to(torch.float64)
