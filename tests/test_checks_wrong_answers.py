@@ -174,6 +174,8 @@ WRONG_VALUE = [
     ("in place", value_in_place, "in place"),
     ("one concatenated array", lambda gs, c: np.clip(np.concatenate([np.ravel(g) for g in gs]),
                                                       -c, c), "list"),
+    ("clips the absolute value", lambda gs, c: [np.clip(np.abs(g), -c, c) for g in gs],
+     "keep the signs"),
 ]
 
 
@@ -233,6 +235,11 @@ def global_branch_no_eps(grads, max_norm, norm_type=2.0):
     return [np.array(g) for g in grads], total
 
 
+def global_l2_tensor_norms(grads, max_norm, norm_type=2.0):
+    total = _pnorm(np.array([_pnorm(g, 2.0) for g in grads]), norm_type)
+    return [g * min(max_norm / (total + 1e-6), 1.0) for g in grads], total
+
+
 def global_mean_of_norms(grads, max_norm, norm_type=2.0):
     total = float(np.mean([_pnorm(g, norm_type) for g in grads]))
     return [g * min(max_norm / (total + 1e-6), 1.0) for g in grads], total
@@ -245,6 +252,8 @@ WRONG_GLOBAL = [
     ("ignores norm_type", global_always_l2, "norm_type"),
     ("clips only above, without 1e-6", global_branch_no_eps, "1e-6"),
     ("mean of tensor norms", global_mean_of_norms, "not a mean"),
+    ("L2 tensor norms combined with norm_type", global_l2_tensor_norms,
+     "each tensor's norm with norm_type"),
 ]
 
 
@@ -309,7 +318,7 @@ def pe_correct(per_example_grads, max_norm, noise_multiplier=0.0, rng=None):
 
 
 def pe_variant(clip_mean=False, as_sum=False, batch_norm=False, sigma_only=False,
-               noise_after=False, global_rng=False, no_eps=False, axis0=False):
+               noise_after=False, global_rng=False, no_eps=False, axis0=False, axis1=False):
     def f(per_example_grads, max_norm, noise_multiplier=0.0, rng=None):
         g = np.asarray(per_example_grads, float)
         b = len(g)
@@ -319,8 +328,8 @@ def pe_variant(clip_mean=False, as_sum=False, batch_norm=False, sigma_only=False
             total = mean * min(1.0, max_norm / (l2(mean) + 1e-6)) * b
         elif batch_norm:
             total = g.sum(0) * min(1.0, max_norm / (l2(g) + 1e-6))
-        elif axis0:
-            norms = np.sqrt(np.sum(g * g, axis=0, keepdims=True))
+        elif axis0 or axis1:
+            norms = np.sqrt(np.sum(g * g, axis=0 if axis0 else 1, keepdims=True))
             total = (g * np.minimum(1.0, max_norm / (norms + 1e-6))).sum(0)
         else:
             with np.errstate(divide="ignore", invalid="ignore"):
@@ -343,6 +352,7 @@ WRONG_PER_EXAMPLE = [
     ("returns the sum", pe_variant(as_sum=True), "batch size"),
     ("one norm for the whole batch", pe_variant(batch_norm=True), "whole batch"),
     ("norm over the batch axis", pe_variant(axis0=True), "axis 0"),
+    ("norm along axis 1 only", pe_variant(axis1=True), "not along axis 1 only"),
     ("no epsilon", pe_variant(no_eps=True), "1e-6"),
     ("noise std sigma instead of sigma * C", pe_variant(sigma_only=True), "sigma * C"),
     ("noise added after averaging", pe_variant(noise_after=True), "SUM"),
@@ -361,8 +371,12 @@ def adam_reference(param, grad, m, v, t, lr=1e-3, beta1=0.9, beta2=0.999, eps=1e
 
 
 def adam_general(*, correct_m=True, correct_v=True, eps_inside=False, t_offset=0, square=True,
-                 keras_eps=False, return_hat=False, sign=-1.0):
+                 keras_eps=False, return_hat=False, sign=-1.0, fixed=None):
     def step(param, grad, m, v, t, lr=1e-3, beta1=0.9, beta2=0.999, eps=1e-8):
+        if fixed == "eps":  # a hard-coded default instead of the argument
+            eps = 1e-8
+        elif fixed == "beta2":
+            beta2 = 0.999
         m = beta1 * m + (1 - beta1) * grad
         v = beta2 * v + (1 - beta2) * (grad * grad if square else grad)
         te = t + t_offset
@@ -393,6 +407,8 @@ WRONG_ADAM = [
     ("Keras-style epsilon", adam_general(keras_eps=True), "Keras"),
     ("returns bias-corrected moments", adam_general(return_hat=True), "raw moments"),
     ("ascends", adam_general(sign=1.0), "descends"),
+    ("hard-coded eps = 1e-8", adam_general(fixed="eps"), "use the argument eps"),
+    ("hard-coded beta2 = 0.999", adam_general(fixed="beta2"), "use the argument beta2"),
 ]
 
 
@@ -446,7 +462,7 @@ def adamw_general(kind="correct"):
         g_m = g_v = grad
         theta = param
         if use_l2:
-            sign = -1.0 if kind == "L2 sign" else 1.0
+            sign = {"L2 sign": -1.0, "L2 halved": 0.5}.get(kind, 1.0)
             g_m = grad + sign * wd * param
             g_v = grad if kind == "L2 in m only" else g_m
         elif kind == "decay without lr":
@@ -471,6 +487,7 @@ WRONG_ADAMW = [
     ("decay applied after the update", adamw_general("decay after"), "OLD parameters"),
     ("L2 term in m only", adamw_general("L2 in m only"), "both moments"),
     ("L2 term with the wrong sign", adamw_general("L2 sign"), "sign"),
+    ("L2 term weight_decay/2 * theta", adamw_general("L2 halved"), "not weight_decay/2"),
     ("weight decay ignored", adamw_general("ignores decay"), "missing"),
 ]
 
@@ -638,3 +655,53 @@ def test_messages_show_expected_and_got_without_reference_source():
     assert "step 1, default hyperparameters" in message
     assert "expected" in message and "got" in message
     assert "def " not in message and "return" not in message.split("Hint:")[0]
+
+
+def test_update_hint_is_not_repeated_for_the_parameters():
+    """A mistake seen in the update (new_param - param) is reported once, as the update's ratio."""
+
+    def eps_added_to_param(param, grad, m, v, t, lr=1e-3, beta1=0.9, beta2=0.999, eps=1e-8):
+        m = beta1 * m + (1 - beta1) * grad
+        v = beta2 * v + (1 - beta2) * grad**2
+        m_hat, v_hat = m / (1 - beta1**t), v / (1 - beta2**t)
+        return param - lr * m_hat / np.sqrt(v_hat) + eps, m, v  # precedence slip
+
+    with pytest.raises(AssertionError) as info:
+        checks.check_adam_step(eps_added_to_param)
+    message = str(info.value)
+    assert "your update (new_param - param) is close but not equal" in message
+    assert message.count("close but not equal") == 1, message
+
+
+def test_scalar_results_get_a_hint_not_a_ratio():
+    """For a single number "1.67x too small" says nothing that expected/got do not."""
+
+    def half_norm(grads, max_norm, norm_type=2.0):
+        clipped, total = global_correct(grads, max_norm, norm_type)
+        return clipped, 0.6 * total
+
+    with pytest.raises(AssertionError) as info:
+        checks.check_clip_by_global_norm(half_norm)
+    message = str(info.value)
+    assert "too small" not in message and "before clipping" in message, message
+
+
+def test_in_place_message_names_the_modified_input():
+    def adam_in_place(param, grad, m, v, t, lr=1e-3, beta1=0.9, beta2=0.999, eps=1e-8):
+        new_param, new_m, new_v = adam_reference(param, grad, m, v, t, lr, beta1, beta2, eps)
+        param -= param - new_param  # the classic slip: param -= step
+        return param, new_m, new_v
+
+    expected = r"modified its input param in place\nHint: .*param -="
+    with pytest.raises(AssertionError, match=expected):
+        checks.check_adam_step(adam_in_place)
+
+
+def test_value_clipping_at_the_bound_is_checked():
+    """A case has elements exactly at -c and c (an answer wrong only there is caught)."""
+
+    def wrong_at_bound(grads, c):
+        return [np.where(np.abs(g) == c, 0.0, np.clip(g, -c, c)) for g in grads]
+
+    with pytest.raises(AssertionError, match="exactly at -c and c"):
+        checks.check_clip_by_value(wrong_at_bound)

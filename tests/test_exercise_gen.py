@@ -156,6 +156,22 @@ def test_write_atomic_leaves_no_temporary_file(tmp_path):
     assert sorted(p.name for p in tmp_path.iterdir()) == ["a.ipynb"]
 
 
+def test_write_atomic_gives_normal_permissions(tmp_path):
+    """mkstemp's temporary file is 0600; the written notebook must not inherit that."""
+    old_umask = os.umask(0o022)
+    try:
+        fresh = tmp_path / "fresh.ipynb"
+        gen.write_atomic(fresh, "x")
+        assert fresh.stat().st_mode & 0o777 == 0o644
+        kept = tmp_path / "kept.ipynb"
+        kept.write_text("old")
+        kept.chmod(0o664)
+        gen.write_atomic(kept, "new")
+        assert kept.stat().st_mode & 0o777 == 0o664
+    finally:
+        os.umask(old_umask)
+
+
 # ----------------------------------------------------------------------------------------------
 # The command line (executes a kernel; one generation shared by several tests)
 # ----------------------------------------------------------------------------------------------
@@ -267,7 +283,8 @@ def test_unexpected_error_in_exercise_is_reported_and_nothing_written(tmp_path, 
     write_solution(sols, nb)
     assert gen.main([str(sols), str(exs)]) == 1
     err = capsys.readouterr().err
-    assert "cell 4: the exercise raised NameError" in err
+    # Named by the solution cell the author edits (cell 5), then the exercise's own index.
+    assert "ex00_toy.ipynb, cell 5 (exercise cell 4): the exercise raised NameError" in err
     assert list(exs.iterdir()) == []
 
 

@@ -105,6 +105,7 @@ class Plan:
     source_sha256: str
     status: str = "up to date"  # or: missing, stale, hand-edited
     output: str | None = field(default=None, repr=False)
+    origins: list[int] = field(default_factory=list)  # solution cell index of each exercise cell
 
 
 # --------------------------------------------------------------------------------------------
@@ -293,8 +294,26 @@ def normalise(nb: nbformat.NotebookNode) -> None:
     nb.metadata.pop("widgets", None)
 
 
-def finish_exercise(nb: nbformat.NotebookNode, stub_cells: Sequence[int], name: str) -> None:
-    """Tag stub cells and cells that raised ``NotImplementedError``; reject any other error."""
+def solution_cell_indices(solution: nbformat.NotebookNode) -> list[int]:
+    """For each cell of the exercise, the index of the solution cell it comes from."""
+    return [
+        index
+        for index, cell in enumerate(solution.cells)
+        if SOLUTION_ONLY_TAG not in cell.metadata.get("tags", [])
+    ]
+
+
+def finish_exercise(
+    nb: nbformat.NotebookNode,
+    stub_cells: Sequence[int],
+    name: str,
+    origins: Sequence[int] | None = None,
+) -> None:
+    """Tag stub cells and cells that raised ``NotImplementedError``; reject any other error.
+
+    ``name`` is the solution notebook and ``origins[i]`` the index of the solution cell that
+    exercise cell ``i`` comes from, so that an error points at the cell the author edits.
+    """
     for index, cell in enumerate(nb.cells):
         if cell.cell_type != "code":
             continue
@@ -303,8 +322,10 @@ def finish_exercise(nb: nbformat.NotebookNode, stub_cells: Sequence[int], name: 
             if out.get("output_type") != "error":
                 continue
             if out["ename"] != "NotImplementedError":
+                where = (f"cell {origins[index]} (exercise cell {index})" if origins
+                         else f"cell {index}")
                 raise ExerciseGenError(
-                    f"{name}, cell {index}: the exercise raised {out['ename']}: {out['evalue']} "
+                    f"{name}, {where}: the exercise raised {out['ename']}: {out['evalue']} "
                     "(only NotImplementedError from a stub is allowed; make cells that use a "
                     "student's result call the student's function)"
                 )
@@ -329,12 +350,28 @@ def serialise(nb: nbformat.NotebookNode) -> str:
     return text if text.endswith("\n") else text + "\n"
 
 
+def _file_mode(path: Path) -> int:
+    """The permission bits ``path`` keeps (if it exists) or gets (``0o666`` less the umask)."""
+    try:
+        return path.stat().st_mode & 0o7777
+    except FileNotFoundError:
+        umask = os.umask(0)
+        os.umask(umask)
+        return 0o666 & ~umask
+
+
 def write_atomic(path: Path, text: str) -> None:
-    """Write ``text`` to ``path`` through a temporary file in the same directory."""
+    """Write ``text`` to ``path`` through a temporary file in the same directory.
+
+    The file gets the permissions a plain ``open(path, "w")`` would give it (``mkstemp`` creates
+    the temporary file readable by its owner only, which ``os.replace`` would carry over).
+    """
+    mode = _file_mode(path)
     fd, tmp = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".tmp", dir=path.parent)
     try:
         with os.fdopen(fd, "w", encoding="utf-8", newline="\n") as handle:
             handle.write(text)
+        os.chmod(tmp, mode)
         os.replace(tmp, path)
     except BaseException:
         if os.path.exists(tmp):
@@ -375,7 +412,8 @@ def plan(solutions_dir: Path, exercises_dir: Path) -> tuple[list[Plan], list[Pat
         exercise, stubs = build_exercise(solution, str(path))
         digest = source_hash(solution)
         target = exercises_dir / path.name
-        plans.append(Plan(path, target, exercise, stubs, digest, exercise_status(target, digest)))
+        plans.append(Plan(path, target, exercise, stubs, digest, exercise_status(target, digest),
+                          origins=solution_cell_indices(solution)))
     names = {p.name for p in solutions}
     orphans = sorted(p for p in exercises_dir.glob("*.ipynb") if p.name not in names)
     return plans, orphans
@@ -389,7 +427,7 @@ def generate(item: Plan, timeout: int) -> str:
     except Exception as error:  # timeout, dead kernel: name the notebook, write nothing
         raise ExerciseGenError(f"{item.solution}: executing the exercise failed: {error}") from error
     normalise(nb)
-    finish_exercise(nb, item.stub_cells, str(item.exercise))
+    finish_exercise(nb, item.stub_cells, str(item.solution), item.origins)
     nb.metadata[METADATA_KEY] = {
         "generator_version": GENERATOR_VERSION,
         "source": item.solution.name,
@@ -479,7 +517,8 @@ def main(argv: Sequence[str] | None = None) -> int:
             )
         todo = [p for p in plans if args.force or p.status != "up to date"]
         for item in todo:  # execute everything first: an error leaves every file untouched
-            print(f"executing {item.exercise} ({item.status})")
+            reason = "--force" if item.status == "up to date" else item.status
+            print(f"executing {item.exercise} ({reason})")
             item.output = generate(item, args.timeout)
         for item in todo:
             assert item.output is not None

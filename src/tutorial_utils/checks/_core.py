@@ -84,6 +84,8 @@ def ratio_hint(got: np.ndarray, expected: np.ndarray) -> str | None:
         )
     if factor < 0:
         return f"your result is {factor:.3g} times the expected one: check the sign"
+    if expected.size <= 1:
+        return None  # any wrong number is a multiple of the right one: "1.67x" would say nothing
     if factor < 1:
         return f"your result is {1 / factor:.3g}x too small"
     return f"your result is {factor:.3g}x too large"
@@ -104,8 +106,8 @@ def assert_close(
     """Fail unless ``got`` equals ``expected`` to ``rtol`` times the largest expected magnitude.
 
     ``diagnoses`` are ``(hint, value)`` pairs: the value a typical mistake would produce here.
-    The first one that ``got`` matches gives the hint; otherwise a constant-factor hint, then
-    ``hint``, is used. ``note`` (e.g. the ratio of the updates) is added to any hint.
+    The ones that ``got`` matches give the hint; otherwise a constant-factor hint (unless there is
+    a ``note``), then ``hint``, is used. ``note`` (e.g. the ratio of the updates) is prepended.
     """
     expected_array = np.asarray(expected, dtype=np.float64)
     got_array = as_array(got, checker, case, what)
@@ -129,7 +131,8 @@ def assert_close(
             f"got {got_array[index]:.10g}"
         )
     diagnosis = _first_match(got_array, expected_array, diagnoses, rtol)
-    text = diagnosis or ratio_hint(got_array, expected_array) or hint
+    # With a note (e.g. the ratio of the updates), the ratio of the raw results would repeat it.
+    text = diagnosis or (None if note else ratio_hint(got_array, expected_array)) or hint
     if note and note != text:
         text = f"{note}; {text}" if text else note
     fail(checker, case, message, text)
@@ -176,15 +179,23 @@ def snapshot(values: Any) -> Any:
 
 
 def assert_unchanged(before: Any, after: Any, *, checker: str, case: str, what: str) -> None:
-    """Fail if the student's function modified an input in place."""
-    if not _equal_nested(before, after):
-        fail(
-            checker,
-            case,
-            f"your function modified its input {what} in place",
-            "work on new arrays (e.g. g * coef or np.clip(g, ...)) instead of in-place operations "
-            "such as g *= coef or g[...] = ...",
-        )
+    """Fail if the student's function modified an input in place.
+
+    ``what`` names the input; for a tuple of inputs, ``"a/b/c"`` names each item, and the
+    message names the first one that changed.
+    """
+    if _equal_nested(before, after):
+        return
+    names = what.split("/")
+    if isinstance(before, tuple) and len(names) == len(before):
+        what = next(n for n, b, a in zip(names, before, after) if not _equal_nested(b, a))
+    fail(
+        checker,
+        case,
+        f"your function modified its input {what} in place",
+        "work on new arrays (e.g. param - step, g * coef or np.clip(g, ...)) instead of in-place "
+        "operations such as param -= step, g *= coef or g[...] = ...",
+    )
 
 
 def _equal_nested(a: Any, b: Any) -> bool:

@@ -104,7 +104,27 @@ def _variants(c: dict[str, Any], *, amsgrad: bool) -> dict[str, tuple]:
             p - lr * (m / bc1) / (np.sqrt(vm / bc2) + eps), m / bc1, v / bc2)
         out["the new m is beta1 * m + (1 - beta1) * g (weights swapped?)"] = (
             None, (1 - b1) * m0 + b1 * g, None)
+        # Hard-coded defaults instead of the arguments (only visible where they differ).
+        for arg, default in (("lr", 1e-3), ("beta1", 0.9), ("beta2", 0.999), ("eps", 1e-8)):
+            if c[arg] == default:
+                continue
+            hp = {"lr": lr, "beta1": b1, "beta2": b2, "eps": eps, arg: default}
+            fm = hp["beta1"] * m0 + (1 - hp["beta1"]) * g
+            fv = hp["beta2"] * v0 + (1 - hp["beta2"]) * g * g
+            fvm = np.maximum(vmax0, fv) if amsgrad else fv
+            fp = p - hp["lr"] * (fm / (1 - hp["beta1"] ** t)) / (
+                np.sqrt(fvm / (1 - hp["beta2"] ** t)) + hp["eps"])
+            out[f"use the argument {arg} (this case passes {arg}={c[arg]:g}); you seem to use "
+                f"the default {default:g}"] = (fp, fm, fv)
     return out
+
+
+#: What each returned quantity should be, shown when no typical mistake matches.
+_FORMULAS = {
+    "new_m": "new_m = beta1 * m + (1 - beta1) * grad, returned raw (not bias-corrected)",
+    "new_v": "new_v = beta2 * v + (1 - beta2) * grad * grad, returned raw (not bias-corrected)",
+    "new_v_max": "new_v_max = maximum(v_max, new_v), element-wise, on the raw new_v",
+}
 
 
 def _compare(name, case, got, expected, variants, labels, param):
@@ -121,7 +141,7 @@ def _compare(name, case, got, expected, variants, labels, param):
                 note = None
             note = note and note.replace("your result", "your update (new_param - param)")
         assert_close(got[index], expected[index], checker=name, case=case, what=label,
-                     diagnoses=diagnoses, note=note)
+                     diagnoses=diagnoses, note=note, hint=_FORMULAS.get(label))
 
 
 def _unpack(result: Any, n: int, name: str, case: str, labels: tuple[str, ...]) -> tuple:
@@ -147,7 +167,7 @@ def check_adam_step(adam_step_fn: Callable[..., Any]) -> None:
         before = snapshot(args)
         result = call(adam_step_fn, name, case, *args, lr=c["lr"], beta1=c["beta1"],
                       beta2=c["beta2"], eps=c["eps"])
-        assert_unchanged(before, args, checker=name, case=case, what="param/grad/m/v")
+        assert_unchanged(before, args, checker=name, case=case, what="param/grad/m/v/t")
         p, m, v = _unpack(result, 3, name, case, ("new_param", "new_m", "new_v"))
         ep, em, ev, _ = _reference(*args[:4], c["v_max"], c["t"], lr=c["lr"], beta1=c["beta1"],
                                    beta2=c["beta2"], eps=c["eps"])
@@ -171,7 +191,7 @@ def check_amsgrad_step(amsgrad_step_fn: Callable[..., Any]) -> None:
         before = snapshot(args)
         result = call(amsgrad_step_fn, name, case, *args, lr=c["lr"], beta1=c["beta1"],
                       beta2=c["beta2"], eps=c["eps"])
-        assert_unchanged(before, args, checker=name, case=case, what="param/grad/m/v/v_max")
+        assert_unchanged(before, args, checker=name, case=case, what="param/grad/m/v/v_max/t")
         p, m, v, vmax = _unpack(result, 4, name, case,
                                 ("new_param", "new_m", "new_v", "new_v_max"))
         ep, em, ev, evmax = _reference(*args, lr=c["lr"], beta1=c["beta1"], beta2=c["beta2"],
@@ -236,7 +256,7 @@ def check_adamw_step(adamw_step_fn: Callable[..., Any]) -> None:
         before = snapshot(args)
         result = call(adamw_step_fn, name, case, *args, **hp, weight_decay=wd,
                       decoupled=decoupled)
-        assert_unchanged(before, args, checker=name, case=case, what="param/grad/m/v")
+        assert_unchanged(before, args, checker=name, case=case, what="param/grad/m/v/t")
         got = _unpack(result, 3, name, case, ("new_param", "new_m", "new_v"))
         exp = _reference(p0, g0, m_, v_, z, t, **hp, weight_decay=wd, decoupled=decoupled)
 
@@ -262,6 +282,12 @@ def check_adamw_step(adamw_step_fn: Callable[..., Any]) -> None:
                 (ref(p0, g0, weight_decay=wd)[0], adam_only[1], None) if not decoupled else None,
             "the L2 penalty (wd/2)|theta|^2 has gradient +wd * theta: check the sign":
                 ref(p0, g0 - wd * p0) if not decoupled else None,
+            "torch's L2 term adds weight_decay * theta to the gradient (the gradient of "
+            "(weight_decay/2)|theta|^2), not weight_decay/2 * theta":
+                ref(p0, g0 + 0.5 * wd * p0) if not decoupled else None,
+            "torch's L2 term adds weight_decay * theta to the gradient (the gradient of "
+            "(weight_decay/2)|theta|^2), not 2 * weight_decay * theta":
+                ref(p0, g0 + 2.0 * wd * p0) if not decoupled else None,
             "weight decay is missing": adam_only,
         }
         variants = {h: v for h, v in variants.items() if v is not None}

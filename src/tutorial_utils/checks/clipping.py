@@ -51,13 +51,15 @@ def check_clip_by_value(clip_by_value: Callable[..., Any]) -> None:
     r"""Check ``clip_by_value(grads, clip_value) -> list of arrays``.
 
     Expected: every element clipped to :math:`[-c, c]` (``torch.nn.utils.clip_grad_value_``),
-    returned as new arrays in a list; ``grads`` untouched.
+    returned as new arrays in a list; ``grads`` untouched. Cases: elements above, inside and
+    exactly at the bounds, zero gradient, ``c = 0``, tiny and huge scales.
     """
     name = "check_clip_by_value"
     base = [_rng(0).normal(size=(3, 4)) * 2.0, _rng(1).normal(size=5), np.array(-3.0)]
     cases = [
         ("some elements above clip_value", base, 1.0),
         ("every element inside [-c, c]", base, 10.0),
+        ("elements exactly at -c and c", [np.array([-1.5, 1.5, 0.25, -2.0, 3.0])], 1.5),
         ("zero gradient", [np.zeros((2, 3))], 0.5),
         ("clip_value = 0", base, 0.0),
         ("tiny scale (1e-8)", [g * 1e-8 for g in base], 3e-9),
@@ -81,6 +83,8 @@ def check_clip_by_value(clip_by_value: Callable[..., Any]) -> None:
                     ("clip to [-c, c]; negative elements must stay negative down to -c",
                      np.clip(g, 0.0, c)),
                     ("elements above c must become c, not 0", np.where(np.abs(g) > c, 0.0, g)),
+                    ("keep the signs: clip g itself to [-c, c], not its absolute value",
+                     np.clip(np.abs(g), -c, c)),
                     ("only elements with |g| > c change; the others are kept as they are",
                      np.sign(g) * c),
                     ("this is clipping by norm; clip each element separately instead",
@@ -196,8 +200,13 @@ def check_clip_by_global_norm(clip_by_global_norm: Callable[..., Any]) -> None:
                  sum(per_tensor)),
                 ("combine the tensor norms with the same p-norm; use norm_type",
                  _norm(np.array(per_tensor), 2.0)),
+                ("compute each tensor's norm with norm_type too, not always the L2 norm: N is "
+                 "the p-norm of the per-tensor p-norms", _norm(np.array([_l2(g) for g in grads]),
+                                                             pn)),
                 ("combine the per-tensor norms with a norm, not a mean", np.mean(per_tensor)),
             ],
+            hint="total_norm is the norm_type-norm of all gradient entries taken together (the "
+            "p-norm of the per-tensor p-norms), computed before clipping",
         )
         clipped = as_list(clipped, len(grads), name, case, "clipped_grads")
         for i, (g, out, exp) in enumerate(zip(grads, clipped, expected)):
@@ -321,9 +330,11 @@ def check_per_example_clip(per_example_clip: Callable[..., Any]) -> None:
     name = "check_per_example_clip"
     scales = np.array([0.1, 1.0, 10.0, 0.5, 3.0]).reshape(5, 1, 1)
     g = _rng(5).normal(size=(5, 3, 2)) * scales
+    at_c = g / np.sqrt(np.sum(g * g, axis=(1, 2), keepdims=True)) * 2.0  # every norm is C = 2
     cases = [
         ("batch of 5 with norms below and above C", g, 1.0),
         ("every example below C", g, 100.0),
+        ("every example's norm exactly at C", at_c, 2.0),
         ("batch of 1", g[2:3], 1.0),
         ("zero gradients", np.zeros((3, 4)), 1.0),
         ("tiny scale (1e-8)", g * 1e-8, 1e-8),
@@ -356,8 +367,15 @@ def check_per_example_clip(per_example_clip: Callable[..., Any]) -> None:
                 ("the norm of example i runs over all axes except the batch axis 0",
                  (grads * np.minimum(c / (np.sqrt(np.sum(grads * grads, axis=0, keepdims=True))
                                           + EPS), 1.0)).sum(axis=0) / batch),
+                ("the norm of example i runs over ALL its elements (every axis but 0, e.g. "
+                 "reshape to (B, -1)), not along axis 1 only",
+                 (grads * np.minimum(c / (np.sqrt(np.sum(grads * grads, axis=1, keepdims=True))
+                                          + EPS), 1.0)).sum(axis=0) / batch
+                 if grads.ndim > 2 else None),
                 ("use min(1, C / (norm + 1e-6)) (Opacus' form, with the 1e-6)", no_eps),
             ],
+            hint="for each example i (index i along axis 0): its norm over all its elements, "
+            "g_i * min(1, C / (norm + 1e-6)); then sum over i, add the noise, divide by B",
         )
     _check_noise(per_example_clip, name)
     passed(name, len(cases) + 2)

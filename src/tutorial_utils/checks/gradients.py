@@ -44,8 +44,9 @@ def check_numerical_gradient(numerical_gradient: Callable[..., Any]) -> None:
 
     Expected: the central difference :math:`(f(x + h e_i) - f(x - h e_i)) / (2h)` for every
     element of ``x`` (any shape), ``x`` left unchanged. Compared with the closed-form gradient
-    (relative 1e-7: a one-sided difference is only accurate to about 1e-5) and, for a large
-    ``h``, with the exact central difference of a cubic, :math:`3x^2 + h^2`.
+    (relative 1e-7: a one-sided difference is only accurate to about 1e-5), for a large
+    ``h`` with the exact central difference of a cubic, :math:`3x^2 + h^2`, and at a stationary
+    point (:math:`|x|^2` at 0) with exactly zero.
     """
     name = "check_numerical_gradient"
     rng = np.random.default_rng(10)
@@ -65,11 +66,16 @@ def check_numerical_gradient(numerical_gradient: Callable[..., Any]) -> None:
     def cubic(x: np.ndarray) -> float:
         return float(np.sum(x**3))
 
+    def square(x: np.ndarray) -> float:
+        return float(np.sum(x**2))
+
     cases = [
         ("f(x) = sum(sin x) + |x|^2 / 2, x of shape (5,)", f1, x1, {}, np.cos(x1) + x1),
         ("f(X) = sum(exp(X/2)) + X[0,1] X[1,2], X of shape (2, 3)", f2, x2, {}, grad2),
         ("f(x) = sum(x^3) with h = 1e-2 (exact answer 3x^2 + h^2)", cubic, x1, {"h": 1e-2},
          3 * x1**2 + 1e-4),
+        ("f(x) = |x|^2 at x = 0: zero gradient (exactly 0 for the central difference)", square,
+         np.zeros(4), {}, np.zeros(4)),
     ]
     for case, f, x, kwargs, expected in cases:
         before = snapshot(x)
@@ -232,12 +238,13 @@ def check_backprop_norms(backprop_norms: Callable[..., Any]) -> None:
         before = snapshot((ws, x0, g))
         got = as_array(call(backprop_norms, name, case, ws, x0, g, activation), name, case,
                        "result")
-        assert_unchanged(before, (ws, x0, g), checker=name, case=case, what="weights/x")
+        assert_unchanged(before, (ws, x0, g), checker=name, case=case, what="weights/x/grad_output")
         expected = _autograd_norms(ws, x0, g, activation)
         assert_close(got, expected, checker=name, case=case, what="norms", diagnoses=[
             ("return the norms in layer order l = 0 (input) .. L (output)",
              _wrong_norms(ws, x0, g, activation, "none")),
-            ("multiply by the activation's derivative phi'(a_l) at every layer",
+            ("multiply by the activation's derivative phi'(a_l) at every layer (relu'(a) is 1 "
+             "where a > 0 and 0 elsewhere; tanh'(a) = 1 - tanh(a)^2)",
              _wrong_norms(ws, x0, g, activation, "no derivative")[::-1]),
             ("tanh'(a) = 1 - tanh(a)^2 = 1 - h^2 (use the OUTPUT h, or tanh of a), not 1 - a^2",
              _wrong_norms(ws, x0, g, activation, "derivative of pre-activation")[::-1]),
