@@ -20,7 +20,7 @@ from __future__ import annotations
 import math
 from collections import defaultdict
 from collections.abc import Callable, Iterable, Sequence
-from typing import Any
+from typing import Any, NamedTuple
 
 import torch
 from torch import Tensor
@@ -216,7 +216,6 @@ class Adam(torch.optim.Optimizer):
             params, grads, exp_avgs, exp_avg_sqs, max_exp_avg_sqs, steps = self._init_group(group)
             if not params:
                 continue
-            beta1, beta2 = group["betas"]
             _adam_update(
                 params,
                 grads,
@@ -224,13 +223,7 @@ class Adam(torch.optim.Optimizer):
                 exp_avg_sqs,
                 max_exp_avg_sqs if group["amsgrad"] else None,
                 steps,
-                lr=group["lr"],
-                beta1=beta1,
-                beta2=beta2,
-                eps=group["eps"],
-                weight_decay=group["weight_decay"],
-                decoupled_weight_decay=group["decoupled_weight_decay"],
-                maximize=group["maximize"],
+                _Hyperparameters.of(group),
             )
         return loss
 
@@ -280,6 +273,26 @@ class AdamW(Adam):
             group["decoupled_weight_decay"] = True
 
 
+class _Hyperparameters(NamedTuple):
+    """One parameter group's settings, as the update functions use them."""
+
+    lr: float
+    beta1: float
+    beta2: float
+    eps: float
+    weight_decay: float
+    decoupled_weight_decay: bool
+    maximize: bool
+
+    @classmethod
+    def of(cls, group: dict[str, Any]) -> _Hyperparameters:
+        beta1, beta2 = group["betas"]
+        return cls(
+            group["lr"], beta1, beta2, group["eps"], group["weight_decay"],
+            group["decoupled_weight_decay"], group["maximize"],
+        )
+
+
 def _chunks(tensors: Sequence[Tensor], max_elements: float) -> list[list[int]]:
     """Split ``range(len(tensors))`` into consecutive runs of at most ``max_elements`` elements."""
     chunks: list[list[int]] = [[]]
@@ -301,14 +314,7 @@ def _adam_update(
     exp_avg_sqs: list[Tensor],
     max_exp_avg_sqs: list[Tensor] | None,
     steps: list[Tensor],
-    *,
-    lr: float,
-    beta1: float,
-    beta2: float,
-    eps: float,
-    weight_decay: float,
-    decoupled_weight_decay: bool,
-    maximize: bool,
+    hp: _Hyperparameters,
 ) -> None:
     """Apply one Adam step in place to every tensor of one parameter group."""
     # Step counters live on the CPU: one batched increment, one batched read, then the bias
@@ -316,7 +322,7 @@ def _adam_update(
     torch._foreach_add_(steps, torch.tensor(1.0), alpha=1.0)
     step_values = torch.stack(steps).tolist() if len(steps) > 1 else [steps[0].item()]
     corrections = {
-        t: ((1 - beta2**t) ** 0.5, -(lr / (1 - beta1**t))) for t in set(step_values)
+        t: ((1 - hp.beta2**t) ** 0.5, -(hp.lr / (1 - hp.beta1**t))) for t in set(step_values)
     }
 
     batches: dict[tuple[torch.device, torch.dtype], list[int]] = defaultdict(list)
@@ -335,13 +341,7 @@ def _adam_update(
                 None if max_exp_avg_sqs is None else [max_exp_avg_sqs[i] for i in chosen],
                 [corrections[step_values[i]][0] for i in chosen],
                 [corrections[step_values[i]][1] for i in chosen],
-                lr=lr,
-                beta1=beta1,
-                beta2=beta2,
-                eps=eps,
-                weight_decay=weight_decay,
-                decoupled_weight_decay=decoupled_weight_decay,
-                maximize=maximize,
+                hp,
             )
 
 
@@ -353,14 +353,7 @@ def _adam_update_batch(
     max_exp_avg_sqs: list[Tensor] | None,
     bias_correction2_sqrts: list[float],
     negative_step_sizes: list[float],
-    *,
-    lr: float,
-    beta1: float,
-    beta2: float,
-    eps: float,
-    weight_decay: float,
-    decoupled_weight_decay: bool,
-    maximize: bool,
+    hp: _Hyperparameters,
 ) -> None:
     r"""The update on tensors of one device and dtype, as multi-tensor in-place operations.
 
@@ -368,6 +361,7 @@ def _adam_update_batch(
     is :math:`-\alpha / (1 - \beta_1^t)` for tensor ``i`` at its step count :math:`t`: the same
     Python floats, passed to the same operations, as in ``torch.optim.Adam(foreach=True)``.
     """
+    lr, beta1, beta2, eps, weight_decay, decoupled_weight_decay, maximize = hp
     if maximize:
         grads = torch._foreach_neg(grads)
     if weight_decay != 0:
