@@ -444,12 +444,12 @@ class SingleUnitRNN:
         \frac{\partial \mathcal L}{\partial w} = (x_T - y)\, p_T, \qquad
         \frac{\partial \mathcal L}{\partial b} = (x_T - y)\, q_T.
 
-    What is taken from the paper: the model (their one-hidden-unit example, no input, a given
-    initial state :math:`x_0`, a target for the state after 50 steps) and the observation that
-    its loss surface has steep "walls" where the map :math:`x \mapsto w\sigma(x) + b` crosses a
-    bifurcation, so the gradient norm jumps by orders of magnitude. The particular values
-    :math:`x_0 = 0.5`, :math:`y = 0.7` and the factor :math:`\tfrac12` are this package's
-    defaults, chosen for the demonstrations; they are not claimed to be the paper's.
+    From the paper (their Sec. 2.3 and Fig. 6): the model (one hidden unit, no input, initial
+    state :math:`x_0 = 0.5`), the target :math:`0.7` for the state after 50 steps (their loss is
+    :math:`(\sigma(x_{50}) - 0.7)^2`), and the observation that the loss surface has steep
+    "walls" where the map :math:`x \mapsto w\sigma(x) + b` crosses a bifurcation, so the gradient
+    norm jumps by orders of magnitude. The loss form :math:`\tfrac12 (x_T - y)^2` (on the state
+    itself, with the factor :math:`\tfrac12`) is this book's choice; it has the same walls.
 
     All methods broadcast over arrays of ``w`` and ``b`` (for loss surfaces).
 
