@@ -17,6 +17,7 @@ from tutorial_utils.online import (
     theorem1_betas,
     theorem1_problem,
 )
+from tutorial_utils.reference import adam_init, adam_step
 
 
 def _brute_force_minimiser(problem: LinearOnlineProblem, periods: int = 3) -> float:
@@ -99,6 +100,39 @@ def test_runner_matches_torch_adam_with_projection(amsgrad):
             x.clamp_(-1.0, 1.0)
         expected.append(float(x.detach()))
     np.testing.assert_allclose(run.x, expected, rtol=0, atol=1e-12)
+
+
+@pytest.mark.parametrize(
+    ("problem", "betas", "amsgrad", "decay"),
+    [
+        (section5_problem(), SECTION5_BETAS, False, True),
+        (section5_problem(), SECTION5_BETAS, True, True),
+        (section5_problem(), SECTION5_BETAS, True, False),
+        # beta1 = 0 takes torch.lerp's other branch (weight 1 >= 0.5).
+        (theorem1_problem(3.0), theorem1_betas(3.0), False, True),
+        (theorem1_problem(3.0), theorem1_betas(3.0), True, True),
+    ],
+)
+def test_float_loop_is_bit_identical_to_adam_step(problem, betas, amsgrad, decay):
+    """The runner's scalar loop does adam_step's arithmetic: same bits, iterate and factor."""
+    rounds, alpha, x1 = 700, 0.5, 0.3
+    run = run_online_adam(
+        problem, rounds, lr=alpha, betas=betas, amsgrad=amsgrad, x1=x1, decay=decay
+    )
+    x, state, xs, factors = np.array(x1), adam_init(np.array(x1)), [x1], []
+    for t in range(1, rounds + 1):
+        lr_t = alpha / math.sqrt(t) if decay else alpha
+        x, state = adam_step(
+            x, np.array(problem.gradient(t)), state, lr=lr_t, betas=betas, amsgrad=amsgrad
+        )
+        x = project(x)
+        xs.append(float(x))
+        v_used = float(state.v_max if amsgrad else state.v)
+        denom = math.sqrt(v_used) / math.sqrt(1 - betas[1] ** t) + 1e-8
+        factors.append(lr_t / ((1 - betas[0] ** t) * denom))
+    np.testing.assert_array_equal(run.x, xs)
+    np.testing.assert_array_equal(run.effective_lr, factors)
+    np.testing.assert_array_equal(run.regret, problem.regret(np.array(xs[:-1])))
 
 
 def test_first_round_is_a_step_of_alpha_against_the_gradient():
