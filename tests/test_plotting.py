@@ -72,8 +72,20 @@ def test_use_book_style_sets_white_background_cycle_and_grid():
     assert set(cycle) == OKABE_ITO
     assert cycle[0] != "#f0e442"  # yellow on white is not the first choice
     assert tuple(rc["figure.figsize"]) == (6.4, 4.0)
-    assert rc["figure.dpi"] == 100
-    assert rc["font.size"] >= 10
+    assert rc["figure.dpi"] >= 150 and rc["savefig.dpi"] >= 150  # sharp on high-density screens
+    sizes = ["font.size", "axes.labelsize", "axes.titlesize", "xtick.labelsize",
+             "ytick.labelsize", "legend.fontsize"]
+    assert all(rc[key] >= 10 for key in sizes), {key: rc[key] for key in sizes}
+    assert rc["legend.frameon"] is True
+
+
+@pytest.mark.parametrize("nrows, ncols", [(1, 1), (1, 2), (1, 3), (2, 1), (2, 2), (3, 1)])
+def test_default_figure_sizes_fit_the_content_column(nrows, ncols):
+    # The book's column is ~690 px at 1280 px (tests/test_browser.py measures it): a figure at most
+    # MAX_FIGURE_WIDTH inches wide is shown at >= 70 % of its DPI-pixel size.
+    fig, _ = plotting.new_figure(nrows, ncols)
+    assert fig.get_figwidth() <= plotting.MAX_FIGURE_WIDTH
+    assert 690 / (plotting.MAX_FIGURE_WIDTH * plotting.DPI) >= 0.7
 
 
 def test_new_figure_returns_figure_and_axes_with_white_face():

@@ -8,6 +8,8 @@
    ``.ipynb`` files from GitHub: for a MyST text notebook (``.md``) the link is broken. Drop that
    one button there; Binder (which opens text notebooks through jupytext) and the ``.ipynb``
    download stay.
+3. ``static/book.css``: code at a size that fits 80 characters in the content column, inline
+   literals that wrap on a phone, display equations that scroll inside their block.
 
 Wired in ``_config.yml`` under ``sphinx.local_extensions``.
 """
@@ -47,7 +49,13 @@ def drop_colab_for_text_notebooks(
             group["buttons"] = [b for b in group["buttons"] if b.get("text") != "Colab"]
 
 
+def add_book_css(app: Sphinx) -> None:
+    app.config.html_static_path.append(str(Path(__file__).parent / "static"))
+
+
 def setup(app: Sphinx) -> dict[str, Any]:
+    app.connect("builder-inited", add_book_css)
+    app.add_css_file("book.css")
     app.connect("html-page-context", dedupe_scripts, priority=900)
     # After sphinx-book-theme builds the launch buttons (priority 501).
     app.connect("html-page-context", drop_colab_for_text_notebooks, priority=600)
