@@ -9,7 +9,8 @@ What a reader sees, measured on the rendered page:
 * ``page_overflow_px``: how far the whole page scrolls sideways (at the phone width);
 * ``code_share``: visible code-input characters / (visible code-input + prose characters).
   Inputs folded away by ``hide-input`` (a closed ``<details>``) or removed by ``remove-input`` do
-  not count; formulas, outputs and figure captions count as neither;
+  not count. Prose is the visible text outside code cells, captions included, plus the symbols of
+  each formula; cell outputs count as neither;
 * ``shrunk_figures``: figures shown at less than 70 % of their natural (pixel) width (desktop).
 
 Used by ``tests/test_browser.py`` (so the numbers cannot regress) and by
@@ -100,6 +101,13 @@ MEASURE_JS = """() => {
         const parent = node.parentElement;
         if (!parent || parent.closest(skip) || !visible(parent)) continue;
         prose += squash(node.textContent);
+    }
+    // Formulas are read too: count their symbols (MathJax's assistive MathML holds them once).
+    for (const math of article.querySelectorAll('mjx-container')) {
+        if (!math.closest('.cell_output') && visible(math)) {
+            const mml = math.querySelector('mjx-assistive-mml');
+            prose += squash(mml ? mml.textContent : '');
+        }
     }
 
     // Figures shown much smaller than they were drawn.

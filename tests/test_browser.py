@@ -423,3 +423,64 @@ def test_screenshot(browser, visits, site: str, name: str, wanted, selector, the
     with Image.open(path) as image:
         assert image.size == (1280, 900), image.size
         assert image.convert("RGB").getcolors(maxcolors=16) is None, f"{path} looks blank"
+
+
+# Layout as a reader sees it (tests/_page_metrics.py): each page measured once at 1280 px and at
+# 390 px. The two chapters a student reads most (ch03, ch04) are also photographed at both widths.
+LAYOUT_SHOT_PAGES = {"book/ch03_clipping", "book/ch04_adam"}
+CHAPTERS = [d for d in TOC if re.fullmatch(r"book/ch\d+\w*", d)]
+
+
+@pytest.fixture(scope="module")
+def layout(browser, site: str):
+    import _page_metrics
+
+    done: dict[str, _page_metrics.PageMetrics] = {}
+
+    def get(docname: str) -> _page_metrics.PageMetrics:
+        if docname not in done:
+            shots = None
+            if docname in LAYOUT_SHOT_PAGES:
+                ARTIFACTS.mkdir(exist_ok=True)
+                shots = str(ARTIFACTS)
+            done[docname] = _page_metrics.measure(browser, site, docname, shots)
+        return done[docname]
+
+    return get
+
+
+@pytest.mark.parametrize("docname", TOC)
+def test_no_display_equation_wider_than_the_column(layout, docname: str) -> None:
+    """At 1280 px every display formula fits its column and no equation number covers it."""
+    book.fail_if(layout(docname).wide_equations, f"display equations that do not fit on {docname}")
+
+
+@pytest.mark.parametrize("docname", TOC)
+def test_no_code_line_cut_off(layout, docname: str) -> None:
+    """At 1280 px no line of visible code or output runs past the right edge of its block."""
+    book.fail_if(layout(docname).cut_code_lines, f"code lines cut off at 1280 px on {docname}")
+
+
+@pytest.mark.parametrize("docname", TOC)
+def test_page_does_not_scroll_sideways_on_a_phone(layout, docname: str) -> None:
+    """At 390 px the page is no wider than the screen (long literals wrap)."""
+    overflow = layout(docname).page_overflow_px
+    assert overflow <= 0, f"{docname} scrolls {overflow} px sideways at 390 px"
+
+
+@pytest.mark.parametrize("docname", TOC)
+def test_figures_are_not_shrunk_below_readable_size(layout, docname: str) -> None:
+    """Figures are shown at >= 70 % of their pixel size, so their 10 pt text stays >= 10 pt."""
+    book.fail_if(layout(docname).shrunk_figures, f"figures shrunk too far on {docname}")
+
+
+@pytest.mark.parametrize("docname", CHAPTERS)
+def test_visible_code_is_at_most_a_third_of_a_chapter(layout, docname: str) -> None:
+    """Visible code inputs are <= 35 % of a chapter's characters; the rest is folded or removed."""
+    import _page_metrics
+
+    metrics = layout(docname)
+    assert metrics.code_share <= _page_metrics.MAX_CODE_SHARE, (
+        f"{docname}: visible code is {metrics.code_share:.1%} of the text "
+        f"({metrics.code_chars} code, {metrics.prose_chars} prose characters)"
+    )
