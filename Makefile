@@ -10,10 +10,13 @@ export IPYKERNEL_CELL_NAME := <IPY-INPUT>
 export PYTHONHASHSEED := 0
 export OMP_NUM_THREADS ?= 1
 
-.PHONY: book test unit notebooks exercises bench clean check-python help
+STUDENT := _build/student
+
+.PHONY: book book-student test unit notebooks exercises bench clean check-python help
 
 help:
 	@echo "make book       build the HTML book into _build/html/ (creates .venv on first use)"
+	@echo "make book-student  build the student edition, without solutions, into $(STUDENT)/_build/html/"
 	@echo "make test       run the whole test suite (strict book build, pytest, nbval)"
 	@echo "make exercises  regenerate exercises/ from solutions/"
 	@echo "make bench      run the CPU benchmarks (benchmarks/)"
@@ -42,10 +45,18 @@ book: $(STAMP)
 	$(BIN)/jupyter-book build . -W -n --keep-going
 	@echo "Open _build/html/index.html in a browser."
 
+# The same book without the Solutions part (for a class): its own TOC, its own output folder; the
+# execution cache is shared, so nothing is executed twice.
+book-student: $(STAMP)
+	$(BIN)/python scripts/student_toc.py _toc.yml $(STUDENT)/_toc.yml
+	$(BIN)/jupyter-book build . --toc $(STUDENT)/_toc.yml --path-output $(STUDENT) -W -n --keep-going
+	@echo "Open $(STUDENT)/_build/html/index.html in a browser."
+
 # The strict build executes every chapter (a failing cell is a warning, and -W makes it fatal);
 # pytest then runs unit tests, nbval over exercises/ and solutions/, and checks of the built HTML.
 test: $(STAMP)
 	$(BIN)/jupyter-book build . -W -n --keep-going
+	$(MAKE) --no-print-directory book-student
 	$(BIN)/python -m pytest
 
 unit: $(STAMP)
