@@ -26,7 +26,7 @@ correction, :math:`\epsilon` outside the square root, AMSGrad's maximum taken on
 :math:`v_t`) followed by the projection onto :math:`\mathcal F`. The paper's analysis omits the bias
 correction and :math:`\epsilon`; both corrections tend to 1 and 0 in effect after a few hundred
 rounds, and the qualitative outcome is the same. The runner does that step's arithmetic on Python
-floats (same operations, same order; the tests check it against :func:`adam_step` bit for bit), so
+floats (same operations, same order; the tests check it bit for bit against that function), so
 that a million rounds take a few seconds.
 """
 
