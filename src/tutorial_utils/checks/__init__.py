@@ -4,8 +4,9 @@ Each ``check_*`` function takes the student's function, runs it on seeded random
 edge cases, and compares the results with an independent reference (the NumPy reference
 implementations in :mod:`tutorial_utils.reference`, closed-form derivatives, or PyTorch autograd).
 On success it prints one line; otherwise it raises ``AssertionError`` naming the case, the
-expected and the obtained value, and a hint. A ``NotImplementedError`` raised by the student's
-function (an unsolved exercise) propagates unchanged.
+expected and the obtained value, and a hint taken from the checker's table of typical mistakes
+(:data:`MISTAKES`). A ``NotImplementedError`` raised by the student's function (an unsolved
+exercise) propagates unchanged; a function still running after ``TIME_LIMIT`` seconds is stopped.
 
 ========================================  ==========  =========================================
 checker                                   exercise    student's function
@@ -25,6 +26,8 @@ checker                                   exercise    student's function
 ========================================  ==========  =========================================
 """
 
+from tutorial_utils.checks import adam, clipping, gradients, training
+from tutorial_utils.checks._core import TIME_LIMIT, Mistake
 from tutorial_utils.checks.adam import check_adam_step, check_adamw_step, check_amsgrad_step
 from tutorial_utils.checks.clipping import (
     check_adaptive_clip,
@@ -39,6 +42,12 @@ from tutorial_utils.checks.gradients import (
     check_numerical_gradient,
 )
 from tutorial_utils.checks.training import check_train_step
+
+#: Checker name -> its typical mistakes (each a wrong answer with the student's signature and the
+#: hint it gets); the wrong-answer tests iterate over this table.
+MISTAKES: dict[str, list[Mistake]] = {
+    **gradients.MISTAKES, **clipping.MISTAKES, **adam.MISTAKES, **training.MISTAKES
+}
 
 __all__ = [
     "check_numerical_gradient",

@@ -1,10 +1,10 @@
 """Checkers for the Adam exercises (exercises 4 and 5), against :mod:`tutorial_utils.reference.adam`.
 
-The student's functions take the state as plain arrays and the step number ``t`` of the step
-being taken (``t = 1`` for the first step); the checkers translate to
-:class:`~tutorial_utils.reference.adam.AdamState` (``step = t - 1``) and compare parameters and
-moments with the reference (``torch.optim.Adam`` semantics) on the first step, later steps,
-step 1000, non-default hyperparameters, zero, tiny and huge gradients.
+The student's functions take the state as plain arrays and the number ``t`` of the step being
+taken (``t = 1`` for the first step); the checkers compare parameters and moments with the
+reference (``torch.optim.Adam`` semantics) on the first step, later steps, step 1000,
+non-default hyperparameters, zero, tiny and huge gradients. ``MISTAKES`` holds each checker's
+typical mistakes; the same table gives the hints and drives the wrong-answer tests.
 """
 
 from __future__ import annotations
@@ -14,166 +14,215 @@ from typing import Any
 
 import numpy as np
 
-from tutorial_utils.checks._core import (
-    assert_close,
-    assert_unchanged,
-    call,
-    consistent,
-    fail,
-    passed,
-    ratio_hint,
-    snapshot,
-)
+from tutorial_utils.checks._core import Case, Mistake, Spec, ratio_hint, run
 from tutorial_utils.reference.adam import AdamState, adam_step
 
 __all__ = ["check_adam_step", "check_amsgrad_step", "check_adamw_step"]
 
-
-def _reference(param, grad, m, v, v_max, t, *, lr, beta1, beta2, eps, weight_decay=0.0,
-               decoupled=False, amsgrad=False):
-    state = AdamState(step=t - 1, m=m, v=v, v_max=v_max)
-    new_param, new = adam_step(param, grad, state, lr=lr, betas=(beta1, beta2), eps=eps,
-                               weight_decay=weight_decay, decoupled_weight_decay=decoupled,
-                               amsgrad=amsgrad)
-    return new_param, new.m, new.v, new.v_max
+DEFAULTS = {"lr": 1e-3, "beta1": 0.9, "beta2": 0.999, "eps": 1e-8}
 
 
-def _cases(seed: int) -> list[tuple[str, dict[str, Any]]]:
-    """Shared scenarios: (name, dict(param, grad, m, v, v_max, t, lr, beta1, beta2, eps))."""
-    rng = np.random.default_rng(seed)
-    p = rng.normal(size=(3, 4))
-    g = rng.normal(size=(3, 4))
-    zeros = np.zeros((3, 4))
-    m_old = 0.1 * rng.normal(size=(3, 4))
-    v_old = 0.01 * rng.random(size=(3, 4)) + 1e-4
-    defaults = dict(lr=1e-3, beta1=0.9, beta2=0.999, eps=1e-8)
-
-    def case(**kw: Any) -> dict[str, Any]:
-        out = dict(param=p, grad=g, m=zeros, v=zeros, v_max=zeros, t=1, **defaults)
-        out.update(kw)
-        return out
-
-    return [
-        ("step 1, default hyperparameters", case()),
-        ("step 1, tiny gradient (1e-7): eps matters", case(grad=g * 1e-7)),
-        ("step 1, huge gradient (1e8)", case(grad=g * 1e8)),
-        ("step 2, moments from step 1", case(t=2, m=0.1 * g, v=0.001 * g * g, v_max=0.001 * g * g)),
-        ("step 1000", case(t=1000, m=m_old, v=v_old, v_max=v_old * 1.5)),
-        ("step 10, lr=0.1, beta1=0.5, beta2=0.9, eps=1e-3",
-         case(t=10, m=m_old, v=v_old, v_max=v_old, lr=0.1, beta1=0.5, beta2=0.9, eps=1e-3)),
-        ("step 50, zero gradient", case(t=50, grad=zeros, m=m_old, v=v_old, v_max=v_old * 2)),
-        ("step 3, shrinking gradient (v_max > v)",
-         case(t=3, grad=0.01 * g, m=m_old, v=v_old, v_max=v_old * 3.0)),
-    ]
-
-
-def _variants(c: dict[str, Any], *, amsgrad: bool) -> dict[str, tuple]:
-    """(param, m, v) that typical mistakes return in scenario ``c`` (for hints only)."""
-    p, g, m0, v0, vmax0, t = (c[k] for k in ("param", "grad", "m", "v", "v_max", "t"))
-    lr, b1, b2, eps = c["lr"], c["beta1"], c["beta2"], c["eps"]
-    m = b1 * m0 + (1 - b1) * g
-    v = b2 * v0 + (1 - b2) * g * g
-    vm = np.maximum(vmax0, v) if amsgrad else v
-    bc1, bc2 = 1 - b1**t, 1 - b2**t
-    out: dict[str, tuple] = {}
+def _adam(p, g, m, v, v_max, t, lr, beta1, beta2, eps, wd=0.0, decoupled=False, amsgrad=False,
+          **wrong):  # type: ignore[no-untyped-def]
+    """One Adam/AMSGrad/AdamW step; each keyword in ``wrong`` switches on one typical mistake."""
+    hp = {"lr": lr, "beta1": beta1, "beta2": beta2, "eps": eps}
+    hp.update({k: DEFAULTS[k] for k in wrong.get("fixed", ())})  # a hard-coded default
+    lr, beta1, beta2, eps = hp.values()
+    wd *= wrong.get("wd_factor", 1.0)
+    g_m = g_v = g
+    if wd and (not decoupled or wrong.get("l2_always")) and not wrong.get("decoupled_always"):
+        g_m = g + wd * p
+        g_v = g if wrong.get("l2_m_only") else g_m
+    elif wd and not wrong.get("decay_after"):
+        p = p * (1 - (1.0 if wrong.get("decay_no_lr") else lr) * wd)
+    w1 = 1 - beta1 if wrong.get("swap_m") else beta1
+    new_m = w1 * m + (1 - w1) * g_m
+    new_v = beta2 * (v_max if wrong.get("v_from_vmax") else v) + (1 - beta2) * (
+        g_v if wrong.get("v_linear") else g_v * g_v)
+    new_max = np.maximum(v_max, g * g if wrong.get("max_g2") else new_v)
+    te = t + wrong.get("t_offset", 0)
+    bc1 = 1.0 if wrong.get("no_bc1") else 1 - beta1**te
+    bc2 = 1.0 if wrong.get("no_bc2") else 1 - beta2**te
+    v_hat = (new_max if amsgrad and not wrong.get("denominator_v") else new_v) / bc2
     with np.errstate(all="ignore"):
-        out["the bias correction is missing: divide m by 1 - beta1**t and v by 1 - beta2**t "
-            "(t = 1 on the first step); without it the early steps have the wrong size"] = (
-            p - lr * m / (np.sqrt(vm) + eps), m, v)
-        out["bias-correct the second moment too: v_hat = v / (1 - beta2**t)"] = (
-            p - lr * (m / bc1) / (np.sqrt(vm) + eps), m, v)
-        out["bias-correct the first moment too: m_hat = m / (1 - beta1**t)"] = (
-            p - lr * m / (np.sqrt(vm / bc2) + eps), m, v)
-        out["eps goes outside the square root: m_hat / (sqrt(v_hat) + eps)"] = (
-            p - lr * (m / bc1) / np.sqrt(vm / bc2 + eps), m, v)
-        out["t is the number of the step being taken, starting at 1: use beta**t, not "
-            "beta**(t-1)"] = (
-            p - lr * (m / (1 - b1 ** (t - 1))) / (np.sqrt(vm / (1 - b2 ** (t - 1))) + eps), m, v)
-        out["use beta**t with the t you are given, not beta**(t+1)"] = (
-            p - lr * (m / (1 - b1 ** (t + 1))) / (np.sqrt(vm / (1 - b2 ** (t + 1))) + eps), m, v)
-        out["eps is added to sqrt(v_hat) AFTER the bias correction (torch); you added it to "
-            "sqrt(v) before dividing by sqrt(1 - beta2**t) (Keras's epsilon-hat)"] = (
-            p - lr * np.sqrt(bc2) / bc1 * m / (np.sqrt(vm) + eps), m, v)
-        out["subtract the update: Adam descends"] = (
-            p + lr * (m / bc1) / (np.sqrt(vm / bc2) + eps), m, v)
-        v_lin = b2 * v0 + (1 - b2) * g
-        out["v is the moving average of the SQUARED gradient g * g"] = (
-            p - lr * (m / bc1) / (np.sqrt(np.maximum(vmax0, v_lin) if amsgrad else v_lin)
-                                  / np.sqrt(bc2) + eps), m, v_lin)
-        out["return the raw moments m and v (not bias-corrected): the next step needs them"] = (
-            p - lr * (m / bc1) / (np.sqrt(vm / bc2) + eps), m / bc1, v / bc2)
-        out["the new m is beta1 * m + (1 - beta1) * g (weights swapped?)"] = (
-            None, (1 - b1) * m0 + b1 * g, None)
-        # Hard-coded defaults instead of the arguments (only visible where they differ).
-        for arg, default in (("lr", 1e-3), ("beta1", 0.9), ("beta2", 0.999), ("eps", 1e-8)):
-            if c[arg] == default:
-                continue
-            hp = {"lr": lr, "beta1": b1, "beta2": b2, "eps": eps, arg: default}
-            fm = hp["beta1"] * m0 + (1 - hp["beta1"]) * g
-            fv = hp["beta2"] * v0 + (1 - hp["beta2"]) * g * g
-            fvm = np.maximum(vmax0, fv) if amsgrad else fv
-            fp = p - hp["lr"] * (fm / (1 - hp["beta1"] ** t)) / (
-                np.sqrt(fvm / (1 - hp["beta2"] ** t)) + hp["eps"])
-            out[f"use the argument {arg} (this case passes {arg}={c[arg]:g}); you seem to use "
-                f"the default {default:g}"] = (fp, fm, fv)
-    return out
+        if amsgrad and wrong.get("max_of_vhat"):
+            new_max = v_hat = np.maximum(v_max, new_v / bc2)
+        if wrong.get("eps_inside"):
+            denom = np.sqrt(v_hat + eps)
+        elif wrong.get("keras_eps"):
+            denom = (np.sqrt(v_hat * bc2) + eps) / np.sqrt(bc2)
+        else:
+            denom = np.sqrt(v_hat * (bc2 if wrong.get("no_bc_vmax") else 1.0)) + eps
+        new_p = p - wrong.get("sign", 1.0) * lr * (new_m / bc1) / denom
+    if wrong.get("decay_after"):
+        new_p = new_p * (1 - lr * wd)
+    if wrong.get("return_hat"):
+        new_m, new_v = new_m / bc1, new_v / bc2
+    if wrong.get("in_place"):  # the classic slip: param -= step (or m[:] = ...)
+        names = {"param": (p, new_p), "m": (m, new_m), "v": (v, new_v), "v_max": (v_max, new_max)}
+        target, value = names[wrong["in_place"]]
+        target[...] = value
+    return new_p, new_m, new_v, v_max if wrong.get("old_vmax") else new_max
 
 
-#: What each returned quantity should be, shown when no typical mistake matches.
-_FORMULAS = {
+def _adam_student(**wrong):  # type: ignore[no-untyped-def]
+    def step(param, grad, m, v, t, lr=1e-3, beta1=0.9, beta2=0.999, eps=1e-8):
+        return _adam(param, grad, m, v, np.zeros_like(m), t, lr, beta1, beta2, eps, **wrong)[:3]
+
+    return step
+
+
+def _amsgrad_student(**wrong):  # type: ignore[no-untyped-def]
+    def step(param, grad, m, v, v_max, t, lr=1e-3, beta1=0.9, beta2=0.999, eps=1e-8):
+        return _adam(param, grad, m, v, v_max, t, lr, beta1, beta2, eps, amsgrad=True, **wrong)
+
+    return step
+
+
+def _adamw_student(**wrong):  # type: ignore[no-untyped-def]
+    def step(param, grad, m, v, t, lr=1e-3, beta1=0.9, beta2=0.999, eps=1e-8, weight_decay=1e-2,
+             decoupled=True):
+        args = (param, grad, m, v, np.zeros_like(m), t, lr, beta1, beta2, eps, weight_decay)
+        return _adam(*args, decoupled, **wrong)[:3]
+
+    return step
+
+
+# fmt: off
+_COMMON = [  # (hint, mistake) shared by the three Adam-family exercises
+    ("the bias correction is missing: divide m by 1 - beta1**t and v by 1 - beta2**t (t = 1 "
+     "on the first step); without it the early steps have the wrong size",
+     {"no_bc1": True, "no_bc2": True}),
+    ("bias-correct the second moment too: v_hat = v / (1 - beta2**t)", {"no_bc2": True}),
+    ("bias-correct the first moment too: m_hat = m / (1 - beta1**t)", {"no_bc1": True}),
+    ("eps goes outside the square root: m_hat / (sqrt(v_hat) + eps)", {"eps_inside": True}),
+    ("t is the number of the step being taken, starting at 1: use beta**t, not beta**(t-1)",
+     {"t_offset": -1}),
+    ("use beta**t with the t you are given, not beta**(t+1)", {"t_offset": 1}),
+    ("eps is added to sqrt(v_hat) AFTER the bias correction (torch); you added it to sqrt(v) "
+     "before dividing by sqrt(1 - beta2**t) (Keras's epsilon-hat)", {"keras_eps": True}),
+    ("subtract the update: Adam descends", {"sign": -1.0}),
+    ("v is the moving average of the SQUARED gradient g * g", {"v_linear": True}),
+    ("return the raw moments m and v (not bias-corrected): the next step needs them",
+     {"return_hat": True}),
+    ("the new m is beta1 * m + (1 - beta1) * g (weights swapped?)", {"swap_m": True}),
+    ("use the argument lr, not the default 1e-3", {"fixed": ("lr",)}),
+    ("use the argument beta1, not the default 0.9", {"fixed": ("beta1",)}),
+    ("use the argument beta2, not the default 0.999", {"fixed": ("beta2",)}),
+    ("use the argument eps, not the default 1e-8", {"fixed": ("eps",)}),
+    ("work on new arrays: new_param = param - step, not param -= step (the caller's param "
+     "changed)", {"in_place": "param"}),
+    ("work on new arrays: new_m = beta1 * m + ..., not m *= beta1 / m[:] = ... (the caller's m "
+     "changed)", {"in_place": "m"}),
+    ("work on new arrays: new_v = beta2 * v + ..., not v *= beta2 / v[:] = ... (the caller's v "
+     "changed)", {"in_place": "v"}),
+]
+# fmt: on
+ADAM = [Mistake(hint, _adam_student(**w)) for hint, w in _COMMON]
+# fmt: off
+AMSGRAD = [Mistake(hint, _amsgrad_student(**w)) for hint, w in _COMMON] + [
+    Mistake(hint, _amsgrad_student(**w)) for hint, w in [
+        ("take the maximum of the RAW v (then bias-correct), as torch does; the maximum of the "
+         "bias-corrected v_hat is optax's variant", {"max_of_vhat": True}),
+        ("normalise by sqrt(v_max), not sqrt(v): that maximum is what makes AMSGrad different "
+         "from Adam", {"denominator_v": True}),
+        ("v_max is the maximum of v_max and the new v, not of v_max and g**2", {"max_g2": True}),
+        ("return the updated v_max = max(v_max, v_t)", {"old_vmax": True}),
+        ("bias-correct v_max as torch does: sqrt(v_max / (1 - beta2**t)) (the paper's algorithm "
+         "has no bias correction)", {"no_bc_vmax": True}),
+        ("the moving average v is updated from v, not from v_max", {"v_from_vmax": True}),
+        ("work on new arrays: new_v_max = np.maximum(v_max, new_v), not np.maximum(..., "
+         "out=v_max) (the caller's v_max changed)", {"in_place": "v_max"}),
+    ]
+]
+# fmt: on
+# fmt: off
+ADAMW = [Mistake(hint, _adamw_student(**w)) for hint, w in _COMMON[:8]] + [
+    Mistake(hint, _adamw_student(**w)) for hint, w in [
+        ("decoupled=True is AdamW: shrink theta by (1 - lr * weight_decay) and give Adam the "
+         "plain gradient; adding weight_decay * theta to the gradient is the L2 penalty",
+         {"l2_always": True}),
+        ("decoupled=False is the L2 penalty of torch.optim.Adam: add weight_decay * theta to the "
+         "gradient before the moments", {"decoupled_always": True}),
+        ("the decoupled decay is multiplied by the learning rate: theta * (1 - lr * "
+         "weight_decay), as torch.optim.AdamW does", {"decay_no_lr": True}),
+        ("decay the OLD parameters: theta * (1 - lr * wd) comes before the Adam update "
+         "(theta_new = theta - lr*wd*theta - lr*update)", {"decay_after": True}),
+        ("the L2 term must enter both moments (it is part of the gradient)", {"l2_m_only": True}),
+        ("the L2 penalty (wd/2)|theta|^2 has gradient +wd * theta: check the sign",
+         {"wd_factor": -1.0}),
+        ("torch's L2 term adds weight_decay * theta to the gradient (the gradient of "
+         "(weight_decay/2)|theta|^2), not weight_decay/2 * theta", {"wd_factor": 0.5}),
+        ("torch's L2 term adds weight_decay * theta to the gradient, not 2 * weight_decay * theta",
+         {"wd_factor": 2.0}),
+        ("weight decay is missing", {"wd_factor": 0.0}),
+    ]
+]
+# fmt: on
+MISTAKES = {"check_adam_step": ADAM, "check_amsgrad_step": AMSGRAD, "check_adamw_step": ADAMW}
+FORMULAS = {
     "new_m": "new_m = beta1 * m + (1 - beta1) * grad, returned raw (not bias-corrected)",
     "new_v": "new_v = beta2 * v + (1 - beta2) * grad * grad, returned raw (not bias-corrected)",
     "new_v_max": "new_v_max = maximum(v_max, new_v), element-wise, on the raw new_v",
 }
 
 
-def _compare(name, case, got, expected, variants, labels, param):
-    variants = consistent(got, variants)  # hints only from mistakes matching every output
-    for index, label in enumerate(labels):
-        diagnoses = [(hint, value[index]) for hint, value in variants.items()
-                     if index < len(value)]
-        note = None
-        if label == "new_param":  # "your update is 10x too small" says more than the parameters
-            try:
-                note = ratio_hint(np.asarray(got[index], dtype=np.float64) - param,
-                                  np.asarray(expected[index]) - param)
-            except (TypeError, ValueError):
-                note = None
-            note = note and note.replace("your result", "your update (new_param - param)")
-        assert_close(got[index], expected[index], checker=name, case=case, what=label,
-                     diagnoses=diagnoses, note=note, hint=_FORMULAS.get(label))
+def _reference(p, g, m, v, v_max, t, lr, beta1, beta2, eps, weight_decay=0.0, decoupled=False,
+               amsgrad=False):  # type: ignore[no-untyped-def]
+    state = AdamState(step=t - 1, m=m, v=v, v_max=v_max)
+    new_p, new = adam_step(p, g, state, lr=lr, betas=(beta1, beta2), eps=eps, amsgrad=amsgrad,
+                           weight_decay=weight_decay, decoupled_weight_decay=decoupled)
+    return new_p, new.m, new.v, new.v_max
 
 
-def _unpack(result: Any, n: int, name: str, case: str, labels: tuple[str, ...]) -> tuple:
-    if not (isinstance(result, (tuple, list)) and len(result) == n):
-        fail(name, case, f"return a tuple ({', '.join(labels)})")
-    return tuple(result)
+def _update_note(case: Case, got: dict[str, np.ndarray], exp: dict[str, np.ndarray]) -> str | None:
+    """"your update (new_param - param) is 10x too small" says more than the parameters."""
+    if "new_param" not in got or got["new_param"].shape != exp["new_param"].shape:
+        return None
+    param = np.asarray(case.args[0], dtype=np.float64)
+    note = ratio_hint(got["new_param"] - param, exp["new_param"] - param,
+                      "check the small constants (eps) and where they enter the formula")
+    return note and note.replace("your result", "your update (new_param - param)")
+
+
+def _cases(seed: int, nargs: int) -> list[Case]:
+    """Shared scenarios; ``nargs`` = 5 gives (param, grad, m, v, t), 6 adds v_max before t."""
+    rng = np.random.default_rng(seed)
+    p, g = rng.normal(size=(3, 4)), rng.normal(size=(3, 4))
+    z = np.zeros((3, 4))
+    m_old, v_old = 0.1 * rng.normal(size=(3, 4)), 0.01 * rng.random(size=(3, 4)) + 1e-4
+
+    def case(name: str, grad: Any = g, m: Any = z, v: Any = z, v_max: Any = z, t: int = 1,
+             **kw: float) -> Case:
+        args = (p, grad, m, v, v_max, t) if nargs == 6 else (p, grad, m, v, t)
+        return Case(name, args, {**DEFAULTS, **kw})
+
+    return [
+        case("step 1, default hyperparameters"),
+        case("step 1, tiny gradient (1e-7): eps matters", grad=g * 1e-7),
+        case("step 1, huge gradient (1e8)", grad=g * 1e8),
+        case("step 2, moments from step 1", m=0.1 * g, v=0.001 * g * g, v_max=0.0012 * g * g,
+             t=2),
+        case("step 1000", m=m_old, v=v_old, v_max=v_old * 1.5, t=1000),
+        case("step 10, lr=0.1, beta1=0.5, beta2=0.9, eps=1e-3", m=m_old, v=v_old, v_max=v_old,
+             t=10, lr=0.1, beta1=0.5, beta2=0.9, eps=1e-3),
+        case("step 50, zero gradient", grad=z, m=m_old, v=v_old, v_max=v_old * 2, t=50),
+        case("step 3, shrinking gradient (v_max > v)", grad=0.01 * g, m=m_old, v=v_old,
+             v_max=v_old * 3.0, t=3),
+    ]
 
 
 def check_adam_step(adam_step_fn: Callable[..., Any]) -> None:
     r"""Check ``adam_step(param, grad, m, v, t, lr=1e-3, beta1=0.9, beta2=0.999, eps=1e-8)``.
 
     Returns ``(new_param, new_m, new_v)``. Expected (``torch.optim.Adam``, :math:`t \ge 1`):
-
-    .. math::
-        m_t = \beta_1 m + (1-\beta_1) g,\quad v_t = \beta_2 v + (1-\beta_2) g^2,\quad
-        \theta_t = \theta - \alpha \frac{m_t / (1-\beta_1^t)}{\sqrt{v_t / (1-\beta_2^t)} + \epsilon}.
+    :math:`m_t = \beta_1 m + (1-\beta_1) g`, :math:`v_t = \beta_2 v + (1-\beta_2) g^2`,
+    :math:`\theta_t = \theta - \eta\, \hat m_t / (\sqrt{\hat v_t} + \epsilon)`.
     """
-    name = "check_adam_step"
-    labels = ("new_m", "new_v", "new_param")
-    cases = _cases(20)
-    for case, c in cases:
-        args = (c["param"], c["grad"], c["m"], c["v"], c["t"])
-        before = snapshot(args)
-        result = call(adam_step_fn, name, case, *args, lr=c["lr"], beta1=c["beta1"],
-                      beta2=c["beta2"], eps=c["eps"])
-        assert_unchanged(before, args, checker=name, case=case, what="param/grad/m/v/t")
-        p, m, v = _unpack(result, 3, name, case, ("new_param", "new_m", "new_v"))
-        ep, em, ev, _ = _reference(*args[:4], c["v_max"], c["t"], lr=c["lr"], beta1=c["beta1"],
-                                   beta2=c["beta2"], eps=c["eps"])
-        variants = {h: (vv[1], vv[2], vv[0]) for h, vv in _variants(c, amsgrad=False).items()}
-        _compare(name, case, (m, v, p), (em, ev, ep), variants, labels, c["param"])
-    passed(name, len(cases))
+    run(Spec("check_adam_step", _cases(20, 5), ("new_param", "new_m", "new_v"),
+             ("param", "grad", "m", "v", "t"), ADAM,
+             lambda p, g, m, v, t, **kw: _reference(p, g, m, v, np.zeros_like(m), t, **kw)[:3],
+             order=("new_m", "new_v"), formulas=FORMULAS, note=_update_note), adam_step_fn)
 
 
 def check_amsgrad_step(amsgrad_step_fn: Callable[..., Any]) -> None:
@@ -181,47 +230,12 @@ def check_amsgrad_step(amsgrad_step_fn: Callable[..., Any]) -> None:
 
     Returns ``(new_param, new_m, new_v, new_v_max)``. Expected (``torch.optim.Adam(amsgrad=True)``):
     Adam's moments, :math:`v^{\max}_t = \max(v^{\max}_{t-1}, v_t)` on the *raw* :math:`v_t`, and
-    the step :math:`\theta - \alpha\, \hat m_t / (\sqrt{v^{\max}_t / (1-\beta_2^t)} + \epsilon)`.
+    the step :math:`\theta - \eta\, \hat m_t / (\sqrt{v^{\max}_t / (1-\beta_2^t)} + \epsilon)`.
     """
-    name = "check_amsgrad_step"
-    labels = ("new_m", "new_v", "new_v_max", "new_param")
-    cases = _cases(21)
-    for case, c in cases:
-        args = (c["param"], c["grad"], c["m"], c["v"], c["v_max"], c["t"])
-        before = snapshot(args)
-        result = call(amsgrad_step_fn, name, case, *args, lr=c["lr"], beta1=c["beta1"],
-                      beta2=c["beta2"], eps=c["eps"])
-        assert_unchanged(before, args, checker=name, case=case, what="param/grad/m/v/v_max/t")
-        p, m, v, vmax = _unpack(result, 4, name, case,
-                                ("new_param", "new_m", "new_v", "new_v_max"))
-        ep, em, ev, evmax = _reference(*args, lr=c["lr"], beta1=c["beta1"], beta2=c["beta2"],
-                                       eps=c["eps"], amsgrad=True)
-        variants = {h: (vv[1], vv[2], None, vv[0]) for h, vv in _variants(c, amsgrad=True).items()}
-        g, b1, b2, t, lr, eps = c["grad"], c["beta1"], c["beta2"], c["t"], c["lr"], c["eps"]
-        bc1, bc2 = 1 - b1**t, 1 - b2**t
-        m_hat = em / bc1
-        with np.errstate(all="ignore"):
-            corrected_max = np.maximum(c["v_max"], ev / bc2)
-            variants.update({
-                "take the maximum of the RAW v (then bias-correct), as torch does; the maximum "
-                "of the bias-corrected v_hat is optax's variant":
-                    (em, ev, corrected_max, c["param"] - lr * m_hat / (np.sqrt(corrected_max)
-                                                                       + eps)),
-                "normalise by sqrt(v_max), not sqrt(v): that maximum is what makes AMSGrad "
-                "different from Adam":
-                    (em, ev, evmax, c["param"] - lr * m_hat / (np.sqrt(ev / bc2) + eps)),
-                "v_max is the maximum of v_max and the new v, not of v_max and g**2":
-                    (em, ev, np.maximum(c["v_max"], g * g), None),
-                "return the updated v_max = max(v_max, v_t)": (em, ev, c["v_max"], None),
-                "bias-correct v_max as torch does: sqrt(v_max / (1 - beta2**t)) (the paper's "
-                "algorithm has no bias correction)":
-                    (em, ev, evmax, c["param"] - lr * m_hat / (np.sqrt(evmax) + eps)),
-                "the moving average v is updated from v, not from v_max":
-                    (em, b2 * c["v_max"] + (1 - b2) * g * g, None, None),
-            })
-        _compare(name, case, (m, v, vmax, p), (em, ev, evmax, ep), variants, labels,
-                 c["param"])
-    passed(name, len(cases))
+    run(Spec("check_amsgrad_step", _cases(21, 6), ("new_param", "new_m", "new_v", "new_v_max"),
+             ("param", "grad", "m", "v", "v_max", "t"), AMSGRAD,
+             lambda *a, **kw: _reference(*a, **kw, amsgrad=True), order=("new_m", "new_v"),
+             formulas=FORMULAS, note=_update_note), amsgrad_step_fn)
 
 
 def check_adamw_step(adamw_step_fn: Callable[..., Any]) -> None:
@@ -229,68 +243,37 @@ def check_adamw_step(adamw_step_fn: Callable[..., Any]) -> None:
 
     Called with keywords ``lr, beta1, beta2, eps, weight_decay, decoupled``; returns
     ``(new_param, new_m, new_v)``. Expected, as ``torch.optim.AdamW`` (``decoupled=True``):
-    :math:`\theta \leftarrow \theta(1 - \alpha\lambda)`, then the Adam step with the plain
+    :math:`\theta \leftarrow \theta(1 - \eta\lambda)`, then the Adam step with the plain
     gradient; as ``torch.optim.Adam(weight_decay=λ)`` (``decoupled=False``, the L2 penalty):
     :math:`g \leftarrow g + \lambda\theta` before the moments. ``weight_decay = 0`` must give Adam.
     """
-    name = "check_adamw_step"
     rng = np.random.default_rng(22)
     p, g = rng.normal(size=(2, 5)), rng.normal(size=(2, 5))
     m0, v0 = 0.1 * rng.normal(size=(2, 5)), 0.01 * rng.random(size=(2, 5)) + 1e-4
     z = np.zeros((2, 5))
+    # fmt: off
     cases = [
-        ("decoupled, step 1, lr=0.1, weight_decay=0.1", p, g, z, z, 1, 0.1, 0.1, True),
-        ("decoupled, step 1000, lr=0.01, weight_decay=0.5", p, g, m0, v0, 1000, 0.01, 0.5, True),
-        ("decoupled, weight_decay=0 (plain Adam)", p, g, m0, v0, 7, 0.01, 0.0, True),
-        ("decoupled, zero gradient at step 20", p, z, m0, v0, 20, 0.05, 0.2, True),
-        ("L2 (decoupled=False), step 1, lr=0.1, weight_decay=0.1", p, g, z, z, 1, 0.1, 0.1, False),
-        ("L2 (decoupled=False), step 1000, lr=0.01, weight_decay=0.5",
-         p, g, m0, v0, 1000, 0.01, 0.5, False),
-        ("L2, weight_decay=0 (plain Adam)", p, g, m0, v0, 7, 0.01, 0.0, False),
-        ("decoupled, huge weights (1e6), step 5", p * 1e6, g, m0, v0, 5, 1e-3, 1e-2, True),
+        Case(name, (p0, g0, m, v, t), {**DEFAULTS, "lr": lr, "weight_decay": wd,
+                                       "decoupled": dec})
+        for name, p0, g0, m, v, t, lr, wd, dec in [
+            ("decoupled, step 1, lr=0.1, weight_decay=0.1", p, g, z, z, 1, 0.1, 0.1, True),
+            ("decoupled, step 1000, lr=0.01, weight_decay=0.5", p, g, m0, v0, 1000, 0.01, 0.5,
+             True),
+            ("decoupled, weight_decay=0 (plain Adam)", p, g, m0, v0, 7, 0.01, 0.0, True),
+            ("decoupled, zero gradient at step 20", p, z, m0, v0, 20, 0.05, 0.2, True),
+            ("L2 (decoupled=False), step 1, lr=0.1, weight_decay=0.1", p, g, z, z, 1, 0.1, 0.1,
+             False),
+            ("L2 (decoupled=False), step 1000, lr=0.01, weight_decay=0.5", p, g, m0, v0, 1000,
+             0.01, 0.5, False),
+            ("L2, weight_decay=0 (plain Adam)", p, g, m0, v0, 7, 0.01, 0.0, False),
+            ("decoupled, huge weights (1e6), step 5", p * 1e6, g, m0, v0, 5, 1e-3, 1e-2, True),
+            ("decoupled, step 3, beta1=0.5, beta2=0.9, eps=1e-3", p, g, m0, v0, 3, 0.01, 0.1,
+             True),
+        ]
     ]
-    labels = ("new_m", "new_v", "new_param")
-    for case, p0, g0, m_, v_, t, lr, wd, decoupled in cases:
-        args = (p0, g0, m_, v_, t)
-        hp = dict(lr=lr, beta1=0.9, beta2=0.999, eps=1e-8)
-        before = snapshot(args)
-        result = call(adamw_step_fn, name, case, *args, **hp, weight_decay=wd,
-                      decoupled=decoupled)
-        assert_unchanged(before, args, checker=name, case=case, what="param/grad/m/v/t")
-        got = _unpack(result, 3, name, case, ("new_param", "new_m", "new_v"))
-        exp = _reference(p0, g0, m_, v_, z, t, **hp, weight_decay=wd, decoupled=decoupled)
-
-        def ref(param, grad, **kw):
-            out = _reference(param, grad, m_, v_, z, t, **hp, **kw)
-            return out[1], out[2], out[0]
-
-        adam_only = ref(p0, g0)
-        variants = {
-            "decoupled=True is AdamW: shrink theta by (1 - lr * weight_decay) and give Adam the "
-            "plain gradient; adding weight_decay * theta to the gradient is the L2 penalty":
-                ref(p0, g0, weight_decay=wd) if decoupled else None,
-            "decoupled=False is the L2 penalty of torch.optim.Adam: add weight_decay * theta to "
-            "the gradient before the moments":
-                ref(p0, g0, weight_decay=wd, decoupled=True) if not decoupled else None,
-            "the decoupled decay is multiplied by the learning rate: theta * (1 - lr * "
-            "weight_decay), as torch.optim.AdamW does":
-                (adam_only[0], adam_only[1], adam_only[2] - wd * p0) if decoupled else None,
-            "decay the OLD parameters: theta * (1 - lr * wd) comes before the Adam update "
-            "(theta_new = theta - lr*wd*theta - lr*update)":
-                (adam_only[0], adam_only[1], adam_only[2] * (1 - lr * wd)) if decoupled else None,
-            "the L2 term must enter both moments (it is part of the gradient)":
-                (ref(p0, g0, weight_decay=wd)[0], adam_only[1], None) if not decoupled else None,
-            "the L2 penalty (wd/2)|theta|^2 has gradient +wd * theta: check the sign":
-                ref(p0, g0 - wd * p0) if not decoupled else None,
-            "torch's L2 term adds weight_decay * theta to the gradient (the gradient of "
-            "(weight_decay/2)|theta|^2), not weight_decay/2 * theta":
-                ref(p0, g0 + 0.5 * wd * p0) if not decoupled else None,
-            "torch's L2 term adds weight_decay * theta to the gradient (the gradient of "
-            "(weight_decay/2)|theta|^2), not 2 * weight_decay * theta":
-                ref(p0, g0 + 2.0 * wd * p0) if not decoupled else None,
-            "weight decay is missing": adam_only,
-        }
-        variants = {h: v for h, v in variants.items() if v is not None}
-        _compare(name, case, (got[1], got[2], got[0]), (exp[1], exp[2], exp[0]), variants,
-                 labels, p0)
-    passed(name, len(cases))
+    cases[-1].kwargs.update(beta1=0.5, beta2=0.9, eps=1e-3)
+    run(Spec("check_adamw_step", cases, ("new_param", "new_m", "new_v"),
+             ("param", "grad", "m", "v", "t"), ADAMW,
+             lambda p, g, m, v, t, **kw: _reference(p, g, m, v, np.zeros_like(m), t, **kw)[:3],
+             order=("new_m", "new_v"), formulas=FORMULAS, note=_update_note), adamw_step_fn)
+    # fmt: on

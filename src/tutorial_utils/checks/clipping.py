@@ -1,8 +1,9 @@
 """Checkers for the clipping exercises (exercise 3), against :mod:`tutorial_utils.reference.clipping`.
 
-Every checker calls the student's function on seeded random inputs and on edge cases (zero
-gradient; norm below, at and above the threshold; tiny and huge scales), compares with the NumPy
-reference to a relative 1e-9 and checks that no input was modified.
+Cases: seeded random inputs and edge cases (zero gradient; norm below, at and above the
+threshold; tiny and huge scales; 0-d tensors). Results must equal the reference to a relative
+1e-9, be new arrays, and leave the inputs unchanged. ``MISTAKES`` holds each checker's typical
+mistakes; the same table gives the hints and drives the wrong-answer tests.
 """
 
 from __future__ import annotations
@@ -12,16 +13,18 @@ from typing import Any
 
 import numpy as np
 
+from tutorial_utils._validation import CLIP_EPS as EPS
+from tutorial_utils._validation import unit_axes
 from tutorial_utils.checks._core import (
-    RTOL,
-    as_array,
-    as_list,
-    assert_close,
-    assert_unchanged,
+    Case,
+    Failure,
+    Mistake,
+    Spec,
+    _same,
     call,
     fail,
-    passed,
-    snapshot,
+    run,
+    to_array,
 )
 from tutorial_utils.reference import clipping as ref
 
@@ -33,124 +36,316 @@ __all__ = [
     "check_per_example_clip",
 ]
 
-EPS = 1e-6  # torch's epsilon in the clipping coefficient
+
+def _l2(x: Any, axis: Any = None) -> Any:
+    return np.sqrt(np.sum(np.square(x), axis=axis, keepdims=axis is not None))
+
+
+def _pnorm(x: Any, p: float) -> float:
+    x = np.abs(np.ravel(x))
+    return float(np.max(x, initial=0.0) if p == np.inf else np.sum(x**p) ** (1 / p))
+
+
+def _mnorm(x: Any, p: float) -> float:
+    """np.linalg.norm(x, ord=p) without flattening: a matrix norm for 2-D arrays."""
+    return float(np.linalg.norm(x, ord=p)) if np.ndim(x) in (1, 2) else _pnorm(x, p)
+
+
+def _in_place_value(grads: list, c: float) -> list:
+    for g in grads:
+        np.clip(g, -c, c, out=g)
+    return grads
+
+
+def _in_place_norm(g: np.ndarray, c: float) -> np.ndarray:
+    g *= min(c / (float(_l2(g)) + EPS), 1.0)
+    return g
+
+
+# fmt: off
+VALUE = [
+    Mistake("only the upper bound was applied: clip to [-c, c], not (-inf, c]",
+            lambda gs, c: [np.minimum(g, c) for g in gs]),
+    Mistake("clip to [-c, c]; negative elements must stay negative down to -c",
+            lambda gs, c: [np.clip(g, 0.0, c) for g in gs]),
+    Mistake("elements above c must become c, not 0",
+            lambda gs, c: [np.where(np.abs(g) > c, 0.0, g) for g in gs]),
+    Mistake("keep the signs: clip g itself to [-c, c], not its absolute value",
+            lambda gs, c: [np.clip(np.abs(g), -c, c) for g in gs]),
+    Mistake("only elements with |g| > c change; the others are kept as they are",
+            lambda gs, c: [np.sign(g) * c for g in gs]),
+    Mistake("this is clipping by norm; clip each element separately instead",
+            lambda gs, c: [ref.clip_by_norm(g, c) for g in gs]),
+    Mistake("the bounds of np.clip are (lower, upper) = (-c, c): you swapped them",
+            lambda gs, c: [np.clip(g, c, -c) for g in gs]),
+    Mistake("return a list with one clipped array per input array, not one concatenated array",
+            lambda gs, c: np.clip(np.concatenate([np.ravel(g) for g in gs]), -c, c)),
+    Mistake("build the list ([np.clip(g, -c, c) for g in grads]), not a generator",
+            lambda gs, c: (np.clip(g, -c, c) for g in gs)),
+    Mistake("work on new arrays: np.clip(g, -c, c) (or np.clip(..., out=...) into a copy), "
+            "not np.clip(g, -c, c, out=g)", _in_place_value),
+    Mistake("return new arrays even when nothing needs clipping, not the caller's own arrays",
+            lambda gs, c: [g if np.all(np.abs(g) <= c) else np.clip(g, -c, c) for g in gs]),
+]
+# fmt: on
+
+# fmt: off
+NORM = [
+    Mistake("torch adds 1e-6 to the norm: coef = min(max_norm / (norm + 1e-6), 1), applied "
+            "always; it matters at the threshold and for tiny gradients (and avoids 0/0)",
+            lambda g, c: g * min(c / float(_l2(g)), 1.0) if _l2(g) > 0 else g.copy()),
+    Mistake("torch's coefficient min(max_norm / (norm + 1e-6), 1) is applied always, with no "
+            "if: at norm == max_norm it still shrinks the gradient by about 1e-6",
+            lambda g, c: g * (c / (float(_l2(g)) + EPS)) if _l2(g) > c else g.copy()),
+    Mistake("this is TensorFlow's g * c / max(norm, c); torch's coefficient is "
+            "min(max_norm / (norm + 1e-6), 1)",
+            lambda g, c: g * c / max(float(_l2(g)), c) if c > 0 else 0 * g),
+    Mistake("a gradient whose norm is below max_norm must not be scaled up",
+            lambda g, c: g * (c / (float(_l2(g)) + EPS))),
+    Mistake("use min(..., 1), not max: the coefficient never exceeds 1",
+            lambda g, c: g * max(c / (float(_l2(g)) + EPS), 1.0)),
+    Mistake("this is clipping by value; scale the whole array instead (keeps its direction)",
+            lambda g, c: np.clip(g, -c, c)),
+    Mistake("use the Euclidean norm sqrt(sum(g**2)), not the sum of squares",
+            lambda g, c: g * min(c / (float(np.sum(g * g)) + EPS), 1.0)),
+    Mistake("use the Euclidean norm, not the L1 norm",
+            lambda g, c: g * min(c / (float(np.sum(np.abs(g))) + EPS), 1.0)),
+    Mistake("use the Euclidean norm, not the largest element (inf-norm)",
+            lambda g, c: g * min(c / (float(np.max(np.abs(g), initial=0)) + EPS), 1.0)),
+    Mistake("use the Euclidean norm of all elements, sqrt(sum(g**2)); np.linalg.norm(g, 2) of a "
+            "matrix is its largest singular value", lambda g, c: g * min(c / (_mnorm(g, 2) + EPS), 1.0)),
+    Mistake("return an array of the shape of grad, not a flattened one",
+            lambda g, c: np.ravel(g) * min(c / (float(_l2(g)) + EPS), 1.0)),
+    Mistake("work on a new array (g * coef), not g *= coef", _in_place_norm),
+    Mistake("return a new array even when nothing needs clipping, not the caller's own array",
+            lambda g, c: g * (c / (float(_l2(g)) + EPS)) if _l2(g) + EPS > c else g),
+]
+# fmt: on
+
+
+def _global(gs: list, c: float, p: float = 2.0, **wrong: Any) -> tuple[list, float]:
+    """Global-norm clipping with the mistakes named in ``wrong`` (for the table only)."""
+    norms = [_pnorm(g, wrong.get("tensor_p", p)) for g in gs]
+    total = wrong["combine"](norms) if wrong.get("combine") else _pnorm(np.array(norms), p)
+    coef = c / (total + wrong.get("eps", EPS)) if total + wrong.get("eps", EPS) > 0 else 1.0
+    coef = 1.0 if wrong.get("branch") and total <= c else coef
+    return [g * (coef if wrong.get("no_min") else min(coef, 1.0)) for g in gs], total
+
+
+def _global_post_norm(gs: list, c: float, p: float = 2.0) -> tuple[list, float]:
+    clipped = _global(gs, c, p)[0]
+    return clipped, _pnorm(np.concatenate([np.ravel(g) for g in clipped]), p)
+
+
+# fmt: off
+GLOBAL = [
+    Mistake("every tensor must be scaled by the SAME coefficient computed from the global norm; "
+            "you clipped each tensor by its own norm",
+            lambda gs, c, p=2.0: ([g * min(c / (_pnorm(g, p) + EPS), 1.0) for g in gs],
+                                  _global(gs, c, p)[1])),
+    Mistake("return the norm BEFORE clipping (as torch does), not after", _global_post_norm),
+    Mistake("the global L2 norm is sqrt(sum of squared tensor norms), not the sum of norms",
+            lambda gs, c, p=2.0: _global(gs, c, p, combine=sum)),
+    Mistake("combine the per-tensor norms with a norm, not a mean",
+            lambda gs, c, p=2.0: _global(gs, c, p, combine=lambda n: float(np.mean(n)))),
+    Mistake("use norm_type for every norm, not always the L2 norm",
+            lambda gs, c, p=2.0: _global(gs, c, 2.0)),
+    Mistake("compute each tensor's norm with norm_type too, not always the L2 norm: N is the "
+            "p-norm of the per-tensor p-norms",
+            lambda gs, c, p=2.0: _global(gs, c, p, tensor_p=2.0)),
+    Mistake("the inf-norm is the largest |g_ij| over all tensors (max of the maxima), not a sum",
+            lambda gs, c, p=2.0: _global(gs, c, p, combine=sum if p == np.inf else None)),
+    Mistake("total_norm is the norm itself (with the square root), not the sum of squares",
+            lambda gs, c, p=2.0: _global(gs, c, p, combine=lambda n: float(np.sum(np.square(n))))
+            if p == 2.0 else _global(gs, c, p)),
+    Mistake("torch's coefficient min(max_norm / (total_norm + 1e-6), 1) is applied always, "
+            "with the 1e-6 and no if; you scaled by max_norm / total_norm only above max_norm",
+            lambda gs, c, p=2.0: _global(gs, c, p, eps=0.0, branch=True)),
+    Mistake("gradients below the threshold must not be scaled up: use min(..., 1)",
+            lambda gs, c, p=2.0: _global(gs, c, p, no_min=True)),
+    Mistake("flatten each tensor before np.linalg.norm(g, ord=p): for a 2-D array ord=1, 2, inf "
+            "give MATRIX norms (max column sum, largest singular value, max row sum)",
+            lambda gs, c, p=2.0: _global(gs, c, p, combine=lambda n: _pnorm(np.array(
+                [_mnorm(g, p) for g in gs]), p))),
+    Mistake("return the pair in the order (clipped_grads, total_norm)",
+            lambda gs, c, p=2.0: _global(gs, c, p)[::-1]),
+    Mistake("return new arrays even when nothing needs clipping, not the caller's own arrays",
+            lambda gs, c, p=2.0: (gs, _global(gs, c, p)[1]) if _global(gs, c, p)[1] + EPS <= c
+            else _global(gs, c, p)),
+]
+# fmt: on
+
+
+def _agc(axes_of: Callable[[int], Any] = unit_axes, **wrong: bool) -> Callable[..., list]:
+    """AGC with ``axes_of(ndim)`` as the reduction axes and the mistakes named in ``wrong``."""
+
+    def agc(grads: list, params: list, clip_factor: float = 0.01, eps: float = 1e-3) -> list:
+        out = []
+        for g, w in zip(grads, params):
+            axes = axes_of(np.ndim(g))
+            gn, wn = _l2(g, axes), _l2(w, axes)
+            limit = clip_factor * (wn if wrong.get("no_w_floor") else np.maximum(wn, eps))
+            scale = limit / (gn if wrong.get("no_g_floor") else np.maximum(gn, 1e-6))
+            clip = (gn < limit) if wrong.get("invert") else (gn > limit)
+            if wrong.get("min_form"):
+                out.append(g * np.minimum(scale, 1.0))
+            elif wrong.get("share") and not np.any(clip):
+                out.append(g)
+            else:
+                out.append(g * scale if wrong.get("always") else np.where(clip, g * scale, g))
+        return out
+
+    return agc
+
+
+def _agc_rank0_fails(grads: list, params: list, clip_factor: float = 0.01,
+                     eps: float = 1e-3) -> list:
+    out = []
+    for g, w in zip(grads, params):
+        shape = (1, -1) if g.ndim == 1 else (g.shape[0], -1)  # IndexError for a 0-d tensor
+        out.append(_agc()([g.reshape(shape)], [w.reshape(shape)], clip_factor, eps)[0]
+                   .reshape(g.shape))
+    return out
+
+
+# fmt: off
+AGC = [
+    Mistake("norms run over every axis but the FIRST (PyTorch stores weights output-first: "
+            "(out, in, ...)); all-but-the-last is the JAX/optax layout",
+            _agc(lambda n: tuple(range(n - 1)) if n > 1 else None)),
+    Mistake("AGC is unit-wise: one norm per output unit (row), not one per tensor",
+            _agc(lambda n: None)),
+    Mistake("a unit of a Conv weight (out, in, kh, kw) is a whole output channel: reduce over "
+            "axes 1..ndim-1 together, not over axis 1 only",
+            _agc(lambda n: 1 if n > 1 else None)),
+    Mistake("a rank-0 or rank-1 tensor (bias) is ONE unit: use its whole norm, not element by "
+            "element", _agc(lambda n: tuple(range(1, n)) if n > 1 else ())),
+    Mistake("floor the weight norm: use max(||W_i||, eps), so zero-initialised units can move",
+            _agc(no_w_floor=True)),
+    Mistake("floor the gradient norm in the denominator: max(||G_i||, 1e-6)", _agc(no_g_floor=True)),
+    Mistake("clip only the units with ||G_i|| > limit; min(limit / max(||G_i||, 1e-6), 1) "
+            "wrongly shrinks units with ||G_i|| < limit < 1e-6", _agc(min_form=True)),
+    Mistake("clip the units whose gradient is too LARGE: ||G_i|| > clip_factor * "
+            "max(||W_i||, eps)", _agc(invert=True)),
+    Mistake("units below the limit keep their gradient: rescale only where ||G_i|| > limit",
+            _agc(always=True)),
+    Mistake("a rank-0 parameter is one unit (its norm is |g|): g.shape[0] does not exist for "
+            "it; treat every tensor of rank <= 1 as a single unit", _agc_rank0_fails),
+    Mistake("return new arrays even when nothing needs clipping, not the caller's own arrays",
+            _agc(share=True)),
+]
+# fmt: on
+
+
+def _pe(**wrong: Any) -> Callable[..., np.ndarray]:
+    """Per-example clipping with the mistakes named in ``wrong``."""
+
+    def f(per_example_grads, max_norm, noise_multiplier=0.0, rng=None):  # type: ignore[no-untyped-def]
+        g = np.asarray(per_example_grads, dtype=np.float64)
+        b, axis, sigma = len(g), wrong.get("axis"), noise_multiplier
+        norms = _l2(g.reshape(b, -1), 1).reshape((b,) + (1,) * (g.ndim - 1))
+        if wrong.get("clip_mean"):
+            total = g.mean(0) * min(1.0, max_norm / (float(_l2(g.mean(0))) + EPS)) * b
+        elif wrong.get("batch_norm"):
+            total = g.sum(0) * min(1.0, max_norm / (float(_l2(g)) + EPS))
+        elif axis is not None:
+            total = (g * np.minimum(1.0, max_norm / (_l2(g, axis) + EPS))).sum(0)
+        elif wrong.get("no_eps"):
+            total = np.where(norms > max_norm, g * max_norm / norms, g).sum(0)
+        else:
+            total = (g * np.minimum(1.0, max_norm / (norms + EPS))).sum(0)
+        if sigma > 0 and wrong.get("noise") != "none":
+            std = sigma * (1.0 if wrong.get("noise") == "sigma" else max_norm)
+            noise = (np.random if wrong.get("global_rng") else rng).normal(0.0, std, total.shape)
+            if wrong.get("noise_after"):
+                return total / b + noise
+            total = total + noise
+        return total if wrong.get("as_sum") else total / b
+
+    return f
+
+
+# fmt: off
+PER_EXAMPLE = [
+    Mistake("clip EACH example's gradient, then average; you clipped the mean gradient",
+            _pe(clip_mean=True)),
+    Mistake("divide the sum by the batch size B (return the mean, not the sum)", _pe(as_sum=True)),
+    Mistake("each example needs its own norm over all its elements; you used one norm for the "
+            "whole batch", _pe(batch_norm=True)),
+    Mistake("the norm of example i runs over all axes except the batch axis 0, not along axis 0",
+            _pe(axis=0)),
+    Mistake("the norm of example i runs over ALL its elements (every axis but 0, e.g. reshape "
+            "to (B, -1)), not along axis 1 only", _pe(axis=1)),
+    Mistake("use min(1, C / (norm + 1e-6)) (Opacus' form, with the 1e-6)", _pe(no_eps=True)),
+    Mistake("the noise standard deviation is sigma * C (noise_multiplier times max_norm), not "
+            "sigma", _pe(noise="sigma")),
+    Mistake("add the noise to the SUM, then divide everything by B", _pe(noise_after=True)),
+    Mistake("draw N(0, (sigma*C)^2) noise from rng when noise_multiplier > 0",
+            _pe(noise="none")),
+    Mistake("draw the noise from the rng argument (rng.normal(...)), not from np.random",
+            _pe(global_rng=True)),
+]
+# fmt: on
+
+MISTAKES = {
+    "check_clip_by_value": VALUE,
+    "check_clip_by_norm": NORM,
+    "check_clip_by_global_norm": GLOBAL,
+    "check_adaptive_clip": AGC,
+    "check_per_example_clip": PER_EXAMPLE,
+}
 
 
 def _rng(seed: int) -> np.random.Generator:
     return np.random.default_rng(seed)
 
 
-def _l2(x: np.ndarray) -> float:
-    return float(np.sqrt(np.sum(np.square(x))))
-
-
-# --------------------------------------------------------------------------------------------
-# Clip by value
-# --------------------------------------------------------------------------------------------
 def check_clip_by_value(clip_by_value: Callable[..., Any]) -> None:
     r"""Check ``clip_by_value(grads, clip_value) -> list of arrays``.
 
     Expected: every element clipped to :math:`[-c, c]` (``torch.nn.utils.clip_grad_value_``),
-    returned as new arrays in a list; ``grads`` untouched. Cases: elements above, inside and
-    exactly at the bounds, zero gradient, ``c = 0``, tiny and huge scales.
+    returned as new arrays in a list; ``grads`` untouched.
     """
-    name = "check_clip_by_value"
     base = [_rng(0).normal(size=(3, 4)) * 2.0, _rng(1).normal(size=5), np.array(-3.0)]
+    small = [g * 0.1 for g in base]
+    # fmt: off
     cases = [
-        ("some elements above clip_value", base, 1.0),
-        ("every element inside [-c, c]", base, 10.0),
-        ("elements exactly at -c and c", [np.array([-1.5, 1.5, 0.25, -2.0, 3.0])], 1.5),
-        ("zero gradient", [np.zeros((2, 3))], 0.5),
-        ("clip_value = 0", base, 0.0),
-        ("tiny scale (1e-8)", [g * 1e-8 for g in base], 3e-9),
-        ("huge scale (1e8)", [g * 1e8 for g in base], 5e7),
+        Case("some elements above clip_value", (base, 1.0)),
+        Case("every element inside [-c, c]", (small, 10.0)),
+        Case("elements exactly at -c and c", ([np.array([-1.5, 1.5, 0.25, -2.0, 3.0])], 1.5)),
+        Case("zero gradient", ([np.zeros((2, 3))], 0.5)),
+        Case("clip_value = 0", (base, 0.0)),
+        Case("tiny scale (1e-8)", ([g * 1e-8 for g in base], 3e-9)),
+        Case("huge scale (1e8)", ([g * 1e8 for g in base], 5e7)),
     ]
-    for case, grads, c in cases:
-        before = snapshot(grads)
-        got = as_list(call(clip_by_value, name, case, grads, c), len(grads), name, case, "result")
-        assert_unchanged(before, grads, checker=name, case=case, what="grads")
-        expected = ref.clip_by_value(grads, c)
-        for i, (g, out, exp) in enumerate(zip(grads, got, expected)):
-            assert_close(
-                out,
-                exp,
-                checker=name,
-                case=case,
-                what=f"result[{i}]",
-                diagnoses=[
-                    ("only the upper bound was applied: clip to [-c, c], not (-inf, c]",
-                     np.minimum(g, c)),
-                    ("clip to [-c, c]; negative elements must stay negative down to -c",
-                     np.clip(g, 0.0, c)),
-                    ("elements above c must become c, not 0", np.where(np.abs(g) > c, 0.0, g)),
-                    ("keep the signs: clip g itself to [-c, c], not its absolute value",
-                     np.clip(np.abs(g), -c, c)),
-                    ("only elements with |g| > c change; the others are kept as they are",
-                     np.sign(g) * c),
-                    ("this is clipping by norm; clip each element separately instead",
-                     ref.clip_by_norm(g, c)),
-                ],
-            )
-    passed(name, len(cases))
+    run(Spec("check_clip_by_value", cases, ["result"], ("grads",), VALUE, ref.clip_by_value,
+             new_arrays=True, close_hint="compute in float64"), clip_by_value)
+    # fmt: on
 
 
-# --------------------------------------------------------------------------------------------
-# Clip by norm (one array)
-# --------------------------------------------------------------------------------------------
 def check_clip_by_norm(clip_by_norm: Callable[..., Any]) -> None:
     r"""Check ``clip_by_norm(grad, max_norm) -> array``.
 
     Expected: :math:`g \cdot \min(c / (\|g\|_2 + 10^{-6}), 1)`, torch's coefficient, always
     applied (so a gradient whose norm equals ``max_norm`` still shrinks by about 1e-6).
     """
-    name = "check_clip_by_norm"
     g = _rng(2).normal(size=(4, 3))
-    norm = _l2(g)
+    # fmt: off
     cases = [
-        ("norm above max_norm", g, 1.0),
-        ("norm below max_norm", g, 100.0),
-        ("norm exactly at max_norm", g, norm),
-        ("zero gradient", np.zeros(5), 1.0),
-        ("max_norm = 0", g, 0.0),
-        ("tiny scale (norm 3e-8, max_norm 1e-8)", g * 1e-8, 1e-8),
-        ("huge scale (norm 3e10)", g * 1e10, 1.0),
-        ("0-d gradient", np.array(-4.0), 2.0),
+        Case("norm above max_norm", (g, 1.0)),
+        Case("norm below max_norm", (g, 100.0)),
+        Case("norm exactly at max_norm", (g, float(_l2(g)))),
+        Case("norm just below max_norm (by 1e-7 relative)", (g, float(_l2(g)) * (1 + 1e-7))),
+        Case("zero gradient", (np.zeros(5), 1.0)),
+        Case("max_norm = 0", (g, 0.0)),
+        Case("tiny scale (norm 3e-8, max_norm 1e-8)", (g * 1e-8, 1e-8)),
+        Case("huge scale (norm 3e10)", (g * 1e10, 1.0)),
+        Case("0-d gradient", (np.array(-4.0), 2.0)),
+        Case("3-d gradient (2, 2, 3)", (g.reshape(2, 2, 3) * 3.0, 2.0)),
     ]
-    for case, grad, c in cases:
-        before = snapshot(grad)
-        got = call(clip_by_norm, name, case, grad, c)
-        assert_unchanged(before, grad, checker=name, case=case, what="grad")
-        n = _l2(grad)
-        with np.errstate(divide="ignore", invalid="ignore"):
-            diagnoses = [
-                ("torch adds 1e-6 to the norm: coef = min(max_norm / (norm + 1e-6), 1); it matters "
-                 "at the threshold and for tiny gradients (and avoids 0/0)",
-                 grad * min(c / n, 1.0) if n > 0 else grad),
-                ("a gradient whose norm is below max_norm must not be scaled up",
-                 grad * (c / (n + EPS))),
-                ("use min(..., 1), not max: the coefficient never exceeds 1",
-                 grad * max(c / (n + EPS), 1.0)),
-                ("this is clipping by value; scale the whole array instead (keeps its direction)",
-                 np.clip(grad, -c, c)),
-                ("use the Euclidean norm sqrt(sum(g**2)), not the sum of squares",
-                 grad * min(c / (n * n + EPS), 1.0)),
-                ("use the Euclidean norm, not the L1 norm",
-                 grad * min(c / (float(np.sum(np.abs(grad))) + EPS), 1.0)),
-            ]
-        assert_close(got, ref.clip_by_norm(grad, c), checker=name, case=case, what="result",
-                     diagnoses=diagnoses)
-    passed(name, len(cases))
-
-
-# --------------------------------------------------------------------------------------------
-# Clip by global norm
-# --------------------------------------------------------------------------------------------
-def _norm(x: np.ndarray, p: float) -> float:
-    if p == 1.0:
-        return float(np.sum(np.abs(x)))
-    if p == 2.0:
-        return _l2(x)
-    return float(np.max(np.abs(x), initial=0.0))
+    run(Spec("check_clip_by_norm", cases, "result", ("grad",), NORM, ref.clip_by_norm,
+             new_arrays=True), clip_by_norm)
+    # fmt: on
 
 
 def check_clip_by_global_norm(clip_by_global_norm: Callable[..., Any]) -> None:
@@ -159,98 +354,28 @@ def check_clip_by_global_norm(clip_by_global_norm: Callable[..., Any]) -> None:
     Expected: :math:`N = \|(\|g_1\|_p, \ldots, \|g_k\|_p)\|_p` (the norm *before* clipping) and
     every :math:`g_i` times :math:`\min(c / (N + 10^{-6}), 1)`, as ``torch.nn.utils.clip_grad_norm_``.
     """
-    name = "check_clip_by_global_norm"
     rng = _rng(3)
     base = [rng.normal(size=(3, 2)), rng.normal(size=4) * 3.0, rng.normal(size=(2, 2, 2)) * 0.1]
-    total = float(np.sqrt(sum(_l2(g) ** 2 for g in base)))
-    cases: list[tuple[str, list[np.ndarray], float, float | None]] = [
-        ("L2, total norm above max_norm", base, 1.0, None),
-        ("L2, total norm below max_norm", base, 50.0, None),
-        ("L2, total norm exactly at max_norm", base, total, None),
-        ("zero gradients", [np.zeros(3), np.zeros((2, 2))], 1.0, None),
-        ("one tensor only", base[:1], 0.5, None),
-        ("norm_type = 1", base, 2.0, 1.0),
-        ("norm_type = inf", base, 0.5, float("inf")),
-        ("tiny scale (1e-9)", [g * 1e-9 for g in base], 1e-9, None),
-        ("huge scale (1e12)", [g * 1e12 for g in base], 3.0, None),
+    total = float(np.sqrt(sum(float(_l2(g)) ** 2 for g in base)))
+    # fmt: off
+    cases = [
+        Case("L2, total norm above max_norm", (base, 1.0)),
+        Case("L2, total norm below max_norm", (base, 50.0)),
+        Case("L2, total norm exactly at max_norm", (base, total)),
+        Case("L2, total norm just below max_norm (by 1e-7 relative)", (base, total * (1 + 1e-7))),
+        Case("zero gradients", ([np.zeros(3), np.zeros((2, 2))], 1.0)),
+        Case("one tensor only", (base[:1], 0.5)),
+        Case("norm_type = 1", (base, 2.0, 1.0)),
+        Case("norm_type = inf", (base, 0.5, float("inf"))),
+        Case("tiny scale (1e-9)", ([g * 1e-9 for g in base], 1e-9)),
+        Case("huge scale (1e12)", ([g * 1e12 for g in base], 3.0)),
     ]
-    for case, grads, c, p in cases:
-        before = snapshot(grads)
-        args = (grads, c) if p is None else (grads, c, p)
-        result = call(clip_by_global_norm, name, case, *args)
-        if not (isinstance(result, tuple) and len(result) == 2):
-            fail(name, case, "return a pair (clipped_grads, total_norm)",
-                 "return clipped, total_norm")
-        clipped, total_norm = result
-        assert_unchanged(before, grads, checker=name, case=case, what="grads")
-        expected, expected_norm = ref.clip_by_global_norm(grads, c, 2.0 if p is None else p)
-        pn = 2.0 if p is None else p
-        per_tensor = [_norm(g, pn) for g in grads]
-        coef = min(c / (expected_norm + EPS), 1.0)
-        assert_close(
-            as_array(total_norm, name, case, "total_norm").reshape(()),
-            expected_norm,
-            checker=name,
-            case=case,
-            what="total_norm",
-            diagnoses=[
-                ("return the norm BEFORE clipping (as torch does), not after",
-                 expected_norm * coef),
-                ("the global L2 norm is sqrt(sum of squared tensor norms), not the sum of norms",
-                 sum(per_tensor)),
-                ("combine the tensor norms with the same p-norm; use norm_type",
-                 _norm(np.array(per_tensor), 2.0)),
-                ("compute each tensor's norm with norm_type too, not always the L2 norm: N is "
-                 "the p-norm of the per-tensor p-norms", _norm(np.array([_l2(g) for g in grads]),
-                                                             pn)),
-                ("combine the per-tensor norms with a norm, not a mean", np.mean(per_tensor)),
-            ],
-            hint="total_norm is the norm_type-norm of all gradient entries taken together (the "
-            "p-norm of the per-tensor p-norms), computed before clipping",
-        )
-        clipped = as_list(clipped, len(grads), name, case, "clipped_grads")
-        for i, (g, out, exp) in enumerate(zip(grads, clipped, expected)):
-            with np.errstate(divide="ignore", invalid="ignore"):
-                no_eps = g * min(c / expected_norm, 1.0) if expected_norm > 0 else g
-            assert_close(
-                out,
-                exp,
-                checker=name,
-                case=case,
-                what=f"clipped_grads[{i}]",
-                diagnoses=[
-                    ("every tensor must be scaled by the SAME coefficient computed from the "
-                     "global norm; you clipped each tensor by its own norm",
-                     g * min(c / (_norm(g, pn) + EPS), 1.0)),
-                    ("torch's coefficient is min(max_norm / (total_norm + 1e-6), 1), applied "
-                     "always; without the 1e-6 the result differs at the threshold and for tiny "
-                     "gradients", no_eps),
-                    ("gradients below the threshold must not be scaled up: use min(..., 1)",
-                     g * (c / (expected_norm + EPS))),
-                ],
-            )
-    passed(name, len(cases))
-
-
-# --------------------------------------------------------------------------------------------
-# Adaptive gradient clipping
-# --------------------------------------------------------------------------------------------
-def _agc_variant(grads, params, lam, eps, axes_of, floor_w=True, floor_g=True):
-    """AGC with a configurable reduction (for diagnoses only)."""
-    out = []
-    for g, w in zip(grads, params):
-        axes = axes_of(g.ndim)
-        gn = np.sqrt(np.sum(g * g, axis=axes, keepdims=True))
-        wn = np.sqrt(np.sum(w * w, axis=axes, keepdims=True))
-        limit = lam * (np.maximum(wn, eps) if floor_w else wn)
-        with np.errstate(divide="ignore", invalid="ignore"):
-            denom = np.maximum(gn, 1e-6) if floor_g else gn
-            out.append(np.where(gn > limit, g * (limit / denom), g))
-    return out
-
-
-def _torch_axes(ndim: int):
-    return tuple(range(1, ndim)) if ndim > 1 else None
+    run(Spec("check_clip_by_global_norm", cases, (["clipped_grads"], "total_norm"), ("grads",),
+             GLOBAL, ref.clip_by_global_norm, new_arrays=True, order=("total_norm",),
+             formulas={"total_norm": "total_norm is the norm_type-norm of all gradient entries "
+                       "taken together (the p-norm of the per-tensor p-norms), computed before "
+                       "clipping"}), clip_by_global_norm)
+    # fmt: on
 
 
 def check_adaptive_clip(adaptive_clip: Callable[..., Any]) -> None:
@@ -258,160 +383,115 @@ def check_adaptive_clip(adaptive_clip: Callable[..., Any]) -> None:
 
     Expected (unit-wise AGC, PyTorch output-first layout): for each row of a Linear weight /
     output channel of a Conv weight (norms over axes 1..n; rank <= 1 tensors are one unit),
-    :math:`G_i \leftarrow \lambda \max(\|W_i\|, \epsilon) / \max(\|G_i\|, 10^{-6}) \, G_i` when
-    :math:`\|G_i\| > \lambda \max(\|W_i\|, \epsilon)`.
+    :math:`G_i \leftarrow \rho \max(\|W_i\|, \omega) / \max(\|G_i\|, 10^{-6}) \, G_i` when
+    :math:`\|G_i\| > \rho \max(\|W_i\|, \omega)`.
     """
-    name = "check_adaptive_clip"
     rng = _rng(4)
     w_lin = rng.normal(size=(4, 3))
     g_lin = rng.normal(size=(4, 3)) * np.array([[0.001], [0.1], [0.003], [1.0]])
     b, gb = rng.normal(size=4), rng.normal(size=4) * 0.5
     w_conv = rng.normal(size=(3, 2, 2, 2))
     g_conv = rng.normal(size=(3, 2, 2, 2)) * np.array([0.5, 0.001, 0.2]).reshape(3, 1, 1, 1)
+    g_conv[0, 0] *= 40.0  # one input channel dominates: a norm over axis 1 only differs
     w_zero, g_zero = np.zeros((2, 3)), rng.normal(size=(2, 3)) * 1e-4
-    w_tiny, g_tiny = np.zeros((2, 2)), np.full((2, 2), 2.5e-7)  # ||G_i|| = 5e-7 < 1e-6
+    w_tiny = np.zeros((3, 2))  # limit = 1e-4 * 1e-3 = 1e-7; unit norms 5e-7, 5e-8, 2e-7
+    g_tiny = np.array([[3e-7, 4e-7], [3e-8, 4e-8], [1.2e-7, 1.6e-7]])
+    # fmt: off
     cases = [
-        ("Linear weight (4x3) and bias, rows 1 and 3 clipped", [g_lin, gb], [w_lin, b], {}),
-        ("Conv weight (3, 2, 2, 2): units are output channels", [g_conv], [w_conv], {}),
-        ("zero-initialised weight: the eps floor", [g_zero], [w_zero], {}),
-        ("clip_factor = 10: nothing clipped", [g_lin, gb], [w_lin, b], {"clip_factor": 10.0}),
-        ("zero gradient", [np.zeros((4, 3))], [w_lin], {}),
-        ("clip_factor = 0.05, eps = 0.01", [g_lin, g_conv], [w_lin, w_conv],
-         {"clip_factor": 0.05, "eps": 0.01}),
-        ("tiny gradients: the 1e-6 floor of the gradient norm", [g_tiny], [w_tiny],
-         {"clip_factor": 1e-3, "eps": 1e-4}),
-        ("huge gradients (1e8)", [g_lin * 1e8, gb * 1e8], [w_lin, b], {}),
+        Case("Linear weight (4x3) and bias, rows 1 and 3 clipped", ([g_lin, gb], [w_lin, b])),
+        Case("Conv weight (3, 2, 2, 2): units are output channels", ([g_conv], [w_conv])),
+        Case("zero-initialised weight: the eps floor", ([g_zero], [w_zero])),
+        Case("clip_factor = 10: nothing clipped", ([g_lin, gb], [w_lin, b]), {"clip_factor": 10.0}),
+        Case("zero gradient", ([np.zeros((4, 3))], [w_lin])),
+        Case("clip_factor = 0.05, eps = 0.01", ([g_lin, g_conv], [w_lin, w_conv]),
+             {"clip_factor": 0.05, "eps": 0.01}),
+        Case("tiny gradients: the 1e-6 floor, and a unit with ||G|| < limit < 1e-6",
+             ([g_tiny], [w_tiny]), {"clip_factor": 1e-4}),
+        Case("rank-0 parameter (a scalar gain) and a bias", ([np.array(0.5), gb], [np.array(2.0), b])),
+        Case("huge gradients (1e8)", ([g_lin * 1e8, gb * 1e8], [w_lin, b])),
     ]
-    for case, grads, params, kwargs in cases:
-        before = snapshot((grads, params))
-        got = as_list(call(adaptive_clip, name, case, grads, params, **kwargs), len(grads), name,
-                      case, "result")
-        assert_unchanged(before, (grads, params), checker=name, case=case, what="grads/params")
-        lam, eps = kwargs.get("clip_factor", 0.01), kwargs.get("eps", 1e-3)
-        expected = ref.adaptive_clip(grads, params, **kwargs)
-        variants = {
-            "norms must run over every axis but the FIRST (PyTorch stores weights output-first: "
-            "(out, in, ...)); all-but-the-last is the JAX/optax layout":
-                _agc_variant(grads, params, lam, eps,
-                             lambda n: tuple(range(n - 1)) if n > 1 else None),
-            "AGC is unit-wise: one norm per output unit (row), not one per tensor":
-                _agc_variant(grads, params, lam, eps, lambda n: None),
-            "floor the weight norm: use max(||W_i||, eps), so zero-initialised units can move":
-                _agc_variant(grads, params, lam, eps, _torch_axes, floor_w=False),
-            "floor the gradient norm in the denominator: max(||G_i||, 1e-6)":
-                _agc_variant(grads, params, lam, eps, _torch_axes, floor_g=False),
-            "a rank-1 tensor (bias) is ONE unit: use its whole norm, not element by element":
-                _agc_variant(grads, params, lam, eps,
-                             lambda n: tuple(range(1, n)) if n > 1 else ()),
-        }
-        for i, exp in enumerate(expected):
-            assert_close(
-                got[i],
-                exp,
-                checker=name,
-                case=case,
-                what=f"result[{i}]",
-                diagnoses=[(hint, value[i]) for hint, value in variants.items()],
+    run(Spec("check_adaptive_clip", cases, ["result"], ("grads", "params"), AGC,
+             ref.adaptive_clip, new_arrays=True), adaptive_clip)
+    # fmt: on
+
+
+def _noise_std(fn: Callable[..., Any]) -> tuple[float, float] | str:
+    """(std, mean) of ``fn``'s result for zero gradients and noise; or why there is none."""
+    try:
+        with np.errstate(all="ignore"):
+            got = to_array(call(fn, np.zeros((4, 40_000)), 2.0, 1.5, np.random.default_rng(0)),
+                           "result").astype(np.float64)
+    except Failure as failure:
+        return failure.message
+    if got.shape != (40_000,):
+        return f"result has shape {got.shape}, expected (40000,)"
+    return float(np.std(got)), float(np.mean(got))
+
+
+def _reproducible(fn: Callable[..., Any]) -> str | None:
+    """Why ``fn``'s noise does not follow a seeded rng (None if it does)."""
+    small = _rng(6).normal(size=(3, 5))
+    try:
+        with np.errstate(all="ignore"):
+            first, again, other = (
+                to_array(call(fn, small, 1.0, 0.7, np.random.default_rng(s)), "result")
+                for s in (1, 1, 2)
             )
-    passed(name, len(cases))
+    except Failure as failure:
+        return failure.message
+    if not _same(first, again):
+        return "two calls with np.random.default_rng(1) gave different noise"
+    if _same(first, other):
+        return "different seeds gave the same result"
+    return None
 
 
-# --------------------------------------------------------------------------------------------
-# Per-example clipping (DP-SGD)
-# --------------------------------------------------------------------------------------------
+def _noise_checks(student: Callable[..., Any], spec: Spec) -> int:
+    """The noise: its standard deviation (nu c / B, from 40 000 draws) and its source."""
+    target, case = 1.5 * 2.0 / 4, "noise: sigma = 1.5, C = 2, B = 4, zero gradients"
+    mine = _noise_std(student)
+    if isinstance(mine, str):
+        fail(spec.name, case, mine)
+    std, mean = mine
+    # 40 000 draws: the sample std is within 1.5% of the truth with overwhelming probability.
+    if abs(std - target) > 0.015 * target or abs(mean) > 5 * target / np.sqrt(40_000):
+        hints = [m.hint for m in spec.mistakes if not isinstance(t := _noise_std(m.answer), str)
+                 and abs(t[0] - std) <= 0.03 * max(std, 1e-12)]
+        fail(spec.name, case, f"noise has standard deviation {std:.4g} and mean {mean:.3g}; "
+             f"expected standard deviation sigma * C / B = {target:.4g} and mean 0",
+             "\nor: ".join(hints) or None)
+    problem = _reproducible(student)
+    if problem:
+        hints = [m.hint for m in spec.mistakes if _reproducible(m.answer) == problem]
+        fail(spec.name, "noise: reproducible with a seeded rng", problem,
+             "\nor: ".join(hints) or "draw the noise from rng")
+    return 2
+
+
 def check_per_example_clip(per_example_clip: Callable[..., Any]) -> None:
     r"""Check ``per_example_clip(per_example_grads, max_norm, noise_multiplier=0.0, rng=None)``.
 
-    Expected: clip each example :math:`g_i \cdot \min(1, C / (\|g_i\|_2 + 10^{-6}))`, sum, add
-    :math:`\mathcal N(0, \sigma^2 C^2)` noise drawn from ``rng`` (only when :math:`\sigma > 0`),
+    Expected: clip each example :math:`g_i \cdot \min(1, c / (\|g_i\|_2 + 10^{-6}))`, sum, add
+    :math:`\mathcal N(0, \nu^2 c^2)` noise drawn from ``rng`` (only when :math:`\nu > 0`),
     divide by the batch size :math:`B`. The noise is checked statistically (its mean and its
-    standard deviation :math:`\sigma C / B`) and for reproducibility with a seeded ``rng``.
+    standard deviation :math:`\nu c / B`) and for reproducibility with a seeded ``rng``.
     """
-    name = "check_per_example_clip"
     scales = np.array([0.1, 1.0, 10.0, 0.5, 3.0]).reshape(5, 1, 1)
     g = _rng(5).normal(size=(5, 3, 2)) * scales
     at_c = g / np.sqrt(np.sum(g * g, axis=(1, 2), keepdims=True)) * 2.0  # every norm is C = 2
+    # fmt: off
     cases = [
-        ("batch of 5 with norms below and above C", g, 1.0),
-        ("every example below C", g, 100.0),
-        ("every example's norm exactly at C", at_c, 2.0),
-        ("batch of 1", g[2:3], 1.0),
-        ("zero gradients", np.zeros((3, 4)), 1.0),
-        ("tiny scale (1e-8)", g * 1e-8, 1e-8),
-        ("huge scale (1e9)", g * 1e9, 2.0),
+        Case("batch of 5 with norms below and above C", (g, 1.0)),
+        Case("every example below C", (g, 100.0)),
+        Case("every example's norm exactly at C", (at_c, 2.0)),
+        Case("batch of 1", (g[2:3], 1.0)),
+        Case("zero gradients", (np.zeros((3, 4)), 1.0)),
+        Case("tiny scale (1e-8)", (g * 1e-8, 1e-8)),
+        Case("huge scale (1e9)", (g * 1e9, 2.0)),
     ]
-    for case, grads, c in cases:
-        before = snapshot(grads)
-        got = call(per_example_clip, name, case, grads, c)
-        assert_unchanged(before, grads, checker=name, case=case, what="per_example_grads")
-        batch = grads.shape[0]
-        flat = grads.reshape(batch, -1)
-        norms = np.sqrt(np.sum(flat * flat, axis=1)).reshape((batch,) + (1,) * (grads.ndim - 1))
-        clipped = grads * np.minimum(c / (norms + EPS), 1.0)
-        mean = grads.mean(axis=0)
-        with np.errstate(divide="ignore", invalid="ignore"):
-            no_eps = np.where(norms > c, grads * c / norms, grads).sum(axis=0) / batch
-        assert_close(
-            got,
-            ref.per_example_clip(grads, c),
-            checker=name,
-            case=case,
-            what="result",
-            diagnoses=[
-                ("clip EACH example's gradient, then average; you clipped the mean gradient",
-                 mean * min(c / (_l2(mean) + EPS), 1.0)),
-                ("divide the sum by the batch size B (return the mean, not the sum)",
-                 clipped.sum(axis=0)),
-                ("each example needs its own norm over all its elements; you used one norm for "
-                 "the whole batch", grads.sum(axis=0) / batch * min(c / (_l2(grads) + EPS), 1.0)),
-                ("the norm of example i runs over all axes except the batch axis 0",
-                 (grads * np.minimum(c / (np.sqrt(np.sum(grads * grads, axis=0, keepdims=True))
-                                          + EPS), 1.0)).sum(axis=0) / batch),
-                ("the norm of example i runs over ALL its elements (every axis but 0, e.g. "
-                 "reshape to (B, -1)), not along axis 1 only",
-                 (grads * np.minimum(c / (np.sqrt(np.sum(grads * grads, axis=1, keepdims=True))
-                                          + EPS), 1.0)).sum(axis=0) / batch
-                 if grads.ndim > 2 else None),
-                ("use min(1, C / (norm + 1e-6)) (Opacus' form, with the 1e-6)", no_eps),
-            ],
-            hint="for each example i (index i along axis 0): its norm over all its elements, "
-            "g_i * min(1, C / (norm + 1e-6)); then sum over i, add the noise, divide by B",
-        )
-    _check_noise(per_example_clip, name)
-    passed(name, len(cases) + 2)
-
-
-def _check_noise(per_example_clip: Callable[..., Any], name: str) -> None:
-    batch, dim, c, sigma = 4, 40_000, 2.0, 1.5
-    zeros = np.zeros((batch, dim))
-    case = "noise: sigma = 1.5, C = 2, B = 4, zero gradients"
-    got = as_array(
-        call(per_example_clip, name, case, zeros, c, sigma, np.random.default_rng(0)),
-        name, case, "result",
-    )
-    if got.shape != (dim,):
-        fail(name, case, f"result has shape {got.shape}, expected {(dim,)}")
-    std, mean = float(np.std(got)), float(np.mean(got))
-    target = sigma * c / batch
-    # 40 000 draws: the sample std is within 1.5% of the truth with overwhelming probability.
-    if abs(std - target) > 0.015 * target or abs(mean) > 5 * target / np.sqrt(dim):
-        hints = {
-            sigma * c: "add the noise to the SUM, then divide everything by B",
-            sigma / batch: "the noise standard deviation is sigma * C (noise_multiplier times "
-            "max_norm), not sigma",
-            sigma * c / batch**2: "divide by B once: (sum of clipped + noise) / B",
-            0.0: "draw N(0, (sigma*C)^2) noise from rng when noise_multiplier > 0",
-        }
-        hint = next((h for v, h in hints.items() if abs(std - v) <= 0.02 * max(v, 1e-12)), None)
-        fail(name, case, f"noise has standard deviation {std:.4g} and mean {mean:.3g}; expected "
-             f"standard deviation sigma * C / B = {target:.4g} and mean 0", hint)
-    case = "noise: reproducible with a seeded rng"
-    small = _rng(6).normal(size=(3, 5))
-    first = call(per_example_clip, name, case, small, 1.0, 0.7, np.random.default_rng(1))
-    again = call(per_example_clip, name, case, small, 1.0, 0.7, np.random.default_rng(1))
-    other = call(per_example_clip, name, case, small, 1.0, 0.7, np.random.default_rng(2))
-    if not np.array_equal(np.asarray(first), np.asarray(again)):
-        fail(name, case, "two calls with np.random.default_rng(1) gave different noise",
-             "draw the noise from the rng argument (rng.normal(...)), not from np.random")
-    if np.allclose(np.asarray(first), np.asarray(other), rtol=RTOL, atol=0):
-        fail(name, case, "different seeds gave the same result", "draw the noise from rng")
+    run(Spec("check_per_example_clip", cases, "result", ("per_example_grads",), PER_EXAMPLE,
+             ref.per_example_clip, new_arrays=True, extra=_noise_checks,
+             formulas={"result": "for each example i (index i along axis 0): its norm over all "
+                       "its elements, g_i * min(1, C / (norm + 1e-6)); then sum over i, add the "
+                       "noise, divide by B"}), per_example_clip)
+    # fmt: on

@@ -2,57 +2,102 @@
 
 from __future__ import annotations
 
-import copy
+import math
 from collections.abc import Callable
 from typing import Any
 
-import numpy as np
 import torch
 from torch import nn
 
-from tutorial_utils.checks._core import assert_close, call, fail, passed
+from tutorial_utils.checks._core import Case, Failure, Mistake, Spec, call, run, to_array
 
 __all__ = ["check_train_step"]
 
+STEPS = 3
 
-def _model() -> nn.Module:
+
+def _step(kind: str = "correct") -> Callable[..., tuple[float, float]]:
+    """One training step as a student might write it; ``kind`` names the mistake."""
+
+    def train_step(model: nn.Module, loss_fn: Callable, optimizer: torch.optim.Optimizer,
+                   x: torch.Tensor, y: torch.Tensor, max_norm: float) -> tuple[float, float]:
+        params = list(model.parameters())
+        norm_type = math.inf if kind == "inf-norm" else 2.0
+        max_norm = 1.0 if kind == "fixed max_norm" else max_norm
+        if kind != "no zero_grad":
+            optimizer.zero_grad()
+        if kind == "clip before backward":
+            norm = torch.nn.utils.clip_grad_norm_(params, max_norm)
+        loss = loss_fn(model(x), y)
+        loss.backward()
+        if kind == "clip by value":
+            norm = torch.nn.utils.get_total_norm([p.grad for p in params])
+            torch.nn.utils.clip_grad_value_(params, max_norm)
+        elif kind in ("no clipping", "clip after step"):
+            norm = torch.nn.utils.get_total_norm([p.grad for p in params])
+        elif kind != "clip before backward":
+            norm = torch.nn.utils.clip_grad_norm_(params, max_norm, norm_type)
+        if kind == "post-clip norm":
+            norm = torch.nn.utils.get_total_norm([p.grad for p in params])
+        optimizer.step()
+        if kind == "clip after step":
+            torch.nn.utils.clip_grad_norm_(params, max_norm)
+        if kind == "loss after step":
+            with torch.no_grad():
+                loss = loss_fn(model(x), y)
+        result = (loss.item(), norm.item())
+        return result[::-1] if kind == "swapped" else result
+
+    return train_step
+
+
+# fmt: off
+TRAIN_STEP = [
+    Mistake("call optimizer.zero_grad() before backward(): gradients ACCUMULATE in .grad across "
+            "steps (and the model had stale gradients)", _step("no zero_grad")),
+    Mistake("clip after loss.backward() and BEFORE optimizer.step(): your parameters moved with "
+            "the unclipped gradient", _step("clip after step")),
+    Mistake("clip after loss.backward() and BEFORE optimizer.step(): your parameters moved with "
+            "the unclipped gradient (no clipping at all?)", _step("no clipping")),
+    Mistake("clip after loss.backward(): before it the gradients were just cleared (norm 0), "
+            "and the step then used the unclipped gradient", _step("clip before backward")),
+    Mistake("return the total norm BEFORE clipping (what clip_grad_norm_ returns)",
+            _step("post-clip norm")),
+    Mistake("clip the total norm (clip_grad_norm_), not each value", _step("clip by value")),
+    Mistake("return the loss computed in the forward pass, before the step",
+            _step("loss after step")),
+    Mistake("return the pair in the order (loss, grad_norm)", _step("swapped")),
+    Mistake("clip the total L2 norm: clip_grad_norm_'s default norm_type=2.0, not inf",
+            _step("inf-norm")),
+    Mistake("use the max_norm argument, not a fixed threshold", _step("fixed max_norm")),
+]
+# fmt: on
+MISTAKES = {"check_train_step": TRAIN_STEP}
+
+
+def _run_steps(train_step: Callable[..., Any], max_norm: float) -> tuple[Any, ...]:
+    """``STEPS`` consecutive steps of SGD on a small MLP with stale gradients left in it; per
+    step the loss, the reported norm and the parameters after the step."""
     torch.manual_seed(0)
-    return nn.Sequential(nn.Linear(3, 8), nn.Tanh(), nn.Linear(8, 1)).double()
-
-
-def _data() -> tuple[torch.Tensor, torch.Tensor]:
+    model = nn.Sequential(nn.Linear(3, 8), nn.Tanh(), nn.Linear(8, 1)).double()
     generator = torch.Generator().manual_seed(1)
     x = torch.randn(16, 3, generator=generator, dtype=torch.float64)
     y = 5.0 * torch.randn(16, 1, generator=generator, dtype=torch.float64)
-    return x, y
-
-
-def _flat(model: nn.Module) -> np.ndarray:
-    return torch.cat([p.detach().reshape(-1) for p in model.parameters()]).numpy().copy()
-
-
-def _step(model, optimizer, x, y, max_norm, variant="correct"):
-    """One training step as ``variant`` does it; returns (loss, reported norm)."""
-    loss_fn = nn.MSELoss()
-    params = list(model.parameters())
-    if variant != "no zero_grad":
-        optimizer.zero_grad()
-    loss = loss_fn(model(x), y)
-    loss.backward()
-    if variant == "clip by value":
-        norm = torch.linalg.vector_norm(torch.stack([torch.linalg.vector_norm(p.grad) for p in params]))
-        torch.nn.utils.clip_grad_value_(params, max_norm)
-    elif variant == "no clipping":
-        norm = torch.nn.utils.get_total_norm([p.grad for p in params])
-    else:
-        norm = torch.nn.utils.clip_grad_norm_(params, max_norm)
-    optimizer.step()
-    return float(loss.detach()), float(norm)
-
-
-def _prime(model: nn.Module, x: torch.Tensor) -> None:
-    """Leave stale gradients in ``model``, as an earlier evaluation would."""
-    (model(x) ** 2).sum().backward()
+    (model(x) ** 2).sum().backward()  # stale gradients, as an earlier evaluation would leave
+    optimizer = torch.optim.SGD(model.parameters(), lr=0.05)
+    out: list[Any] = []
+    for step in range(1, STEPS + 1):
+        result = call(train_step, model, nn.MSELoss(), optimizer, x, y, max_norm)
+        if not (isinstance(result, (tuple, list)) and len(result) == 2):
+            raise Failure(f"step {step}: return a pair (loss, grad_norm), got {type(result).__name__}")
+        for name, value in zip(("loss", "grad_norm"), result):
+            array = to_array(value, f"{name} at step {step}")
+            if array.size != 1:
+                raise Failure(f"{name} at step {step} should be one number, got shape "
+                              f"{array.shape}", "use .item()")
+            out.append(array.reshape(()))
+        out.append(torch.cat([p.detach().reshape(-1) for p in model.parameters()]).numpy())
+    return tuple(out)
 
 
 def check_train_step(train_step: Callable[..., Any]) -> None:
@@ -65,54 +110,10 @@ def check_train_step(train_step: Callable[..., Any]) -> None:
     small MLP for three consecutive steps, with clipping active and inactive, and with stale
     gradients left in the model beforehand.
     """
-    name = "check_train_step"
-    x, y = _data()
-    cases = [
-        ("3 steps, max_norm = 0.5 (clipping active)", 0.5),
-        ("3 steps, max_norm = 1e6 (no clipping)", 1e6),
-        ("3 steps, max_norm = 2.0", 2.0),
-    ]
-    variants = ("no zero_grad", "clip by value", "no clipping")
-    hints = {
-        "no zero_grad": "call optimizer.zero_grad() before backward(): gradients ACCUMULATE in "
-        ".grad across steps (and the model had stale gradients)",
-        "clip by value": "clip the total norm (clip_grad_norm_), not each value",
-        "no clipping": "clip after loss.backward() and BEFORE optimizer.step(): your parameters "
-        "moved with the unclipped gradient",
-    }
-    for case, max_norm in cases:
-        student, reference = _model(), _model()
-        wrong = {v: _model() for v in variants}
-        models = [student, reference, *wrong.values()]
-        for model in models:
-            _prime(model, x)
-        opt = {id(m): torch.optim.SGD(m.parameters(), lr=0.05) for m in models}
-        for step in range(1, 4):
-            label = f"{case}, step {step}"
-            result = call(train_step, name, label, student, nn.MSELoss(), opt[id(student)],
-                          x, y, max_norm)
-            if not (isinstance(result, (tuple, list)) and len(result) == 2):
-                fail(name, label, "return a pair (loss, grad_norm)")
-            try:
-                loss, norm = (float(r.detach()) if isinstance(r, torch.Tensor) else float(r)
-                              for r in result)
-            except (TypeError, ValueError, RuntimeError):
-                fail(name, label, "loss and grad_norm must be numbers (use .item())")
-            exp_loss, exp_norm = _step(reference, opt[id(reference)], x, y, max_norm)
-            outs = {v: _step(m, opt[id(m)], x, y, max_norm, v) for v, m in wrong.items()}
-            params = {v: _flat(m) for v, m in wrong.items()}
-            with torch.no_grad():
-                after = float(nn.MSELoss()(reference(x), y))
-            assert_close(loss, exp_loss, checker=name, case=label, what="loss", diagnoses=[
-                ("return the loss computed in the forward pass, before the step", after),
-                *[(hints[v], outs[v][0]) for v in variants],
-            ])
-            assert_close(norm, exp_norm, checker=name, case=label, what="grad_norm", diagnoses=[
-                ("return the total norm BEFORE clipping (what clip_grad_norm_ returns)",
-                 exp_norm * min(max_norm / (exp_norm + 1e-6), 1.0)),
-                *[(hints[v], outs[v][1]) for v in variants],
-            ])
-            assert_close(_flat(student), _flat(reference), checker=name, case=label,
-                         what="parameters after the step",
-                         diagnoses=[(hints[v], params[v]) for v in variants])
-    passed(name, len(cases))
+    labels = tuple(f"{what} {step}" for step in range(1, STEPS + 1) for what in (
+        "loss at step", "grad_norm at step", "parameters after step"))
+    cases = [Case(f"{STEPS} steps, max_norm = {c:g}{note}", (c,)) for c, note in
+             ((0.5, " (clipping active)"), (1e6, " (no clipping)"), (2.0, ""))]
+    run(Spec("check_train_step", cases, labels, (), TRAIN_STEP,
+             lambda c: _run_steps(_step(), c),
+             invoke=lambda fn, case: _run_steps(fn, *case.args)), train_step)

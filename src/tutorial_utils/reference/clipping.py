@@ -17,7 +17,7 @@ from collections.abc import Iterable, Sequence
 import numpy as np
 from numpy.typing import ArrayLike
 
-from tutorial_utils._clip_common import (
+from tutorial_utils._validation import (
     AGC_DEFAULT_CLIP_FACTOR,
     AGC_DEFAULT_EPS,
     AGC_GRAD_NORM_FLOOR,

@@ -35,7 +35,7 @@ from torch.utils._foreach_utils import (
     _has_foreach_support,
 )
 
-from tutorial_utils._clip_common import (
+from tutorial_utils._validation import (
     AGC_DEFAULT_CLIP_FACTOR,
     AGC_DEFAULT_EPS,
     AGC_GRAD_NORM_FLOOR,
