@@ -38,7 +38,6 @@ from dataclasses import dataclass
 import numpy as np
 
 from tutorial_utils._validation import check_betas, check_non_negative
-from tutorial_utils.reference.adam import _lerp
 
 __all__ = [
     "SECTION5_BETAS",
@@ -293,11 +292,14 @@ def run_online_adam(
     xs = [start] + [0.0] * rounds
     effective = [0.0] * rounds
     lower, upper = FEASIBLE_SET
+    sqrt = math.sqrt
+    weight = 1 - beta1
+    lerp_near_start = abs(weight) < 0.5  # torch.lerp's two forms, as in reference._lerp
     x, m, v, v_max = start, 0.0, 0.0, 0.0
     for t in range(1, rounds + 1):
-        lr_t = base_lr / math.sqrt(t) if decay else base_lr
+        lr_t = base_lr / sqrt(t) if decay else base_lr
         g = coefficients[t - 1]
-        m = _lerp(m, g, 1 - beta1)  # beta1 * m + (1 - beta1) * g, as torch.lerp
+        m = m + weight * (g - m) if lerp_near_start else g - (g - m) * (1 - weight)
         v = v * beta2 + (1 - beta2) * g * g
         bias_correction1 = 1 - beta1**t
         bias_correction2_sqrt = (1 - beta2**t) ** 0.5
@@ -306,13 +308,11 @@ def run_online_adam(
             v_used = v_max
         else:
             v_used = v
-        denom = math.sqrt(v_used) / bias_correction2_sqrt + eps
+        denom = sqrt(v_used) / bias_correction2_sqrt + eps
         x = x + (-(lr_t / bias_correction1)) * (m / denom)
         x = min(max(x, lower), upper)  # projection onto F
         xs[t] = x
-        effective[t - 1] = lr_t / (
-            bias_correction1 * (math.sqrt(v_used) / math.sqrt(1 - beta2**t) + eps)
-        )
+        effective[t - 1] = lr_t / (bias_correction1 * (sqrt(v_used) / sqrt(1 - beta2**t) + eps))
     x_arr = np.array(xs)
     return OnlineRun(
         x=x_arr, effective_lr=np.array(effective), regret=problem.regret(x_arr[:-1])
