@@ -71,7 +71,7 @@ def test_use_book_style_sets_white_background_cycle_and_grid():
     cycle = [to_hex(c) for c in rc["axes.prop_cycle"].by_key()["color"]]
     assert set(cycle) == OKABE_ITO
     assert cycle[0] != "#f0e442"  # yellow on white is not the first choice
-    assert tuple(rc["figure.figsize"]) == (6.4, 4.0)
+    assert rc["figure.figsize"][0] <= plotting.MAX_FIGURE_WIDTH
     assert rc["figure.dpi"] >= 150 and rc["savefig.dpi"] >= 150  # sharp on high-density screens
     sizes = ["font.size", "axes.labelsize", "axes.titlesize", "xtick.labelsize",
              "ytick.labelsize", "legend.fontsize"]

@@ -161,7 +161,7 @@ def style_for(name: str) -> dict[str, Any]:
 #: Resolution of every figure of the book (pixels per inch).
 DPI = 150
 #: Widest figure (inches) that the content column shows at >= 70 % of its size at :data:`DPI`.
-MAX_FIGURE_WIDTH = 6.5
+MAX_FIGURE_WIDTH = 6.3
 
 
 def book_rcparams() -> dict[str, Any]:
@@ -185,9 +185,10 @@ def book_rcparams() -> dict[str, Any]:
         "font.size": 11,
         "lines.linewidth": 1.8,
         "lines.markersize": 5,
-        "figure.figsize": (6.4, 4.0),
+        "figure.figsize": (6.2, 3.9),
         # Sharp on high-density screens. The book's content column is about 690 px wide at a 1280 px
-        # window: a figure up to MAX_FIGURE_WIDTH inches (975 px) is shown at >= 70 % of its
+        # window: a figure up to MAX_FIGURE_WIDTH inches (~960 px with the tight bounding box) is shown
+        # at >= 70 % of its
         # pixel size, so 10 pt text stays >= 10 pt (13 px) on screen.
         "figure.dpi": DPI,
         "savefig.dpi": DPI,
@@ -210,7 +211,7 @@ def new_figure(nrows: int = 1, ncols: int = 1, **kwargs: Any) -> tuple[Figure, A
     """Create a figure in the book style; a thin wrapper around ``matplotlib.pyplot.subplots``.
 
     Every default is :data:`MAX_FIGURE_WIDTH` wide or less, so the figure is not shrunk below 70 %
-    on the page: ``(6.4, 4)`` inches for a single axes, ``(6.4, 3.6 * nrows + 0.4)`` for a grid
+    on the page: ``(6.2, 3.9)`` inches for a single axes, ``(6.2, 3.5 * nrows + 0.4)`` for a grid
     (two or three panels side by side; stack more). Pass ``figsize`` to override.
 
     Parameters
@@ -231,7 +232,7 @@ def new_figure(nrows: int = 1, ncols: int = 1, **kwargs: Any) -> tuple[Figure, A
     with mpl.rc_context(book_rcparams()):
         if "figsize" not in kwargs:
             single = nrows == 1 and ncols == 1
-            kwargs["figsize"] = (6.4, 4.0) if single else (6.4, 3.6 * nrows + 0.4)
+            kwargs["figsize"] = (6.2, 3.9) if single else (6.2, 3.5 * nrows + 0.4)
         fig, axes = plt.subplots(nrows, ncols, **kwargs)
     fig.set_facecolor("white")
     return fig, axes
