@@ -186,10 +186,9 @@ def book_rcparams() -> dict[str, Any]:
         "lines.linewidth": 1.8,
         "lines.markersize": 5,
         "figure.figsize": (6.2, 3.9),
-        # Sharp on high-density screens. The book's content column is about 690 px wide at a 1280 px
-        # window: a figure up to MAX_FIGURE_WIDTH inches (~960 px with the tight bounding box) is shown
-        # at >= 70 % of its
-        # pixel size, so 10 pt text stays >= 10 pt (13 px) on screen.
+        # Sharp on high-density screens. The book's content column is about 690 px wide at a
+        # 1280 px window: a figure up to MAX_FIGURE_WIDTH inches (~960 px with the tight bounding
+        # box) is shown at >= 70 % of its pixel size, so 10 pt text stays >= 10 pt on screen.
         "figure.dpi": DPI,
         "savefig.dpi": DPI,
         # An opaque white background keeps figures readable in the book theme's dark mode.
