@@ -12,12 +12,13 @@ export OMP_NUM_THREADS ?= 1
 
 STUDENT := _build/student
 
-.PHONY: book book-student test unit notebooks exercises bench clean check-python help
+.PHONY: book book-student test lint unit notebooks exercises bench clean check-python help
 
 help:
 	@echo "make book       build the HTML book into _build/html/ (creates .venv on first use)"
 	@echo "make book-student  build the student edition, without solutions, into $(STUDENT)/_build/html/"
-	@echo "make test       run the whole test suite (strict book build, pytest, nbval)"
+	@echo "make test       run the whole test suite (lint, strict book build, pytest, nbval)"
+	@echo "make lint       ruff (lint + format check) and mypy, a few seconds"
 	@echo "make exercises  regenerate exercises/ from solutions/"
 	@echo "make bench      run the CPU benchmarks (benchmarks/)"
 	@echo "make clean      remove _build/ (keeps .venv)"
@@ -54,13 +55,20 @@ book-student: $(STAMP)
 
 # The strict build executes every chapter (a failing cell is a warning, and -W makes it fatal);
 # pytest then runs unit tests, nbval over exercises/ and solutions/, and checks of the built HTML.
-test: $(STAMP)
+test: $(STAMP) lint
 	$(BIN)/jupyter-book build . -W -n --keep-going
 	$(MAKE) --no-print-directory book-student
 	$(BIN)/python -m pytest
 
+# Fast static checks first: any finding fails make test (configuration in pyproject.toml).
+LINTED := src tests scripts benchmarks
+lint: $(STAMP)
+	$(BIN)/ruff check $(LINTED)
+	$(BIN)/ruff format --check $(LINTED)
+	$(BIN)/mypy
+
 unit: $(STAMP)
-	$(BIN)/python -m pytest tests -m "not browser" --ignore=tests/notebooks
+	$(BIN)/python -m pytest tests -m "not browser"
 
 exercises: $(STAMP)
 	$(BIN)/python -m tutorial_utils.exercise_gen solutions exercises

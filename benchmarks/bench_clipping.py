@@ -73,7 +73,9 @@ def main() -> None:
     parser.add_argument("--reps", type=int, default=20)
     parser.add_argument("--warmup", type=int, default=3)
     parser.add_argument(
-        "--threads", type=int, default=1,
+        "--threads",
+        type=int,
+        default=1,
         help="torch intra-op threads (default 1: NumPy's reference is single-threaded too)",
     )
     args = parser.parse_args()
@@ -81,8 +83,10 @@ def main() -> None:
     if args.device == "cuda" and not torch.cuda.is_available():
         parser.error("--device cuda: no CUDA device available")
 
-    print(f"torch {torch.__version__}, numpy {np.__version__}, device {args.device}, "
-          f"{torch.get_num_threads()} torch threads, median of {args.reps} (warm-up {args.warmup})")
+    print(
+        f"torch {torch.__version__}, numpy {np.__version__}, device {args.device}, "
+        f"{torch.get_num_threads()} torch threads, median of {args.reps} (warm-up {args.warmup})"
+    )
     header = f"{'case':<26} {'contender A':<24} {'A ms':>8} {'contender B':<24} {'B ms':>8}"
     print(header + f" {'A/B':>6} {'target':>7}")
     print("-" * (len(header) + 15))
@@ -90,34 +94,54 @@ def main() -> None:
     def row(case, name_a, t_a, name_b, t_b, target):
         ratio = t_a / t_b
         verdict = "ok" if ratio <= target else "MISSED"
-        print(f"{case:<26} {name_a:<24} {t_a * 1e3:8.2f} {name_b:<24} {t_b * 1e3:8.2f} "
-              f"{ratio:6.2f} <= {target:<4} {verdict}")
+        print(
+            f"{case:<26} {name_a:<24} {t_a * 1e3:8.2f} {name_b:<24} {t_b * 1e3:8.2f} "
+            f"{ratio:6.2f} <= {target:<4} {verdict}"
+        )
 
     for case, (n_tensors, size) in CASES.items():
         ours = make_params(n_tensors, size, torch.float32, args.device)
         theirs = make_params(n_tensors, size, torch.float32, args.device)
         medians = time_interleaved(
             {
-                "ours": lambda: clip_grad_norm_(ours, MAX_NORM),
-                "torch": lambda: torch.nn.utils.clip_grad_norm_(theirs, MAX_NORM, foreach=True),
+                "ours": lambda ours=ours: clip_grad_norm_(ours, MAX_NORM),
+                "torch": lambda theirs=theirs: torch.nn.utils.clip_grad_norm_(
+                    theirs, MAX_NORM, foreach=True
+                ),
             },
-            args.reps, args.warmup, args.device,
+            args.reps,
+            args.warmup,
+            args.device,
         )
-        row(case, "torch_impl (fp32)", medians["ours"], "torch foreach (fp32)", medians["torch"],
-            1.05)
+        row(
+            case,
+            "torch_impl (fp32)",
+            medians["ours"],
+            "torch foreach (fp32)",
+            medians["torch"],
+            1.05,
+        )
 
         if args.device == "cpu":
             params64 = make_params(n_tensors, size, torch.float64, "cpu")
             arrays = [p.grad.numpy().copy() for p in params64]
             medians = time_interleaved(
                 {
-                    "reference": lambda: clip_by_global_norm(arrays, MAX_NORM),
-                    "torch_impl": lambda: clip_grad_norm_(params64, MAX_NORM),
+                    "reference": lambda arrays=arrays: clip_by_global_norm(arrays, MAX_NORM),
+                    "torch_impl": lambda params64=params64: clip_grad_norm_(params64, MAX_NORM),
                 },
-                args.reps, args.warmup, args.device,
+                args.reps,
+                args.warmup,
+                args.device,
             )
-            row(case, "reference (NumPy fp64)", medians["reference"], "torch_impl (fp64)",
-                medians["torch_impl"], 3)
+            row(
+                case,
+                "reference (NumPy fp64)",
+                medians["reference"],
+                "torch_impl (fp64)",
+                medians["torch_impl"],
+                3,
+            )
 
 
 if __name__ == "__main__":

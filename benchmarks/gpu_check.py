@@ -25,9 +25,9 @@ import argparse
 import math
 import sys
 
+import bench_adam
 import torch
 
-import bench_adam
 from tutorial_utils.reference import relative_error
 from tutorial_utils.torch_impl import Adam, AdamW, clip_grad_norm_
 
@@ -76,8 +76,13 @@ def check_clip_grad_norm(device: torch.device, shapes, report) -> None:
                 elementwise([n_ours], [n_theirs]),
                 elementwise([p.grad for p in ours], [p.grad for p in theirs]),
             )
-            report(f"clip_grad_norm_ p={norm_type:g}", dtype, "foreach", deviation,
-                   ELEMENTWISE_TOLERANCE[dtype])
+            report(
+                f"clip_grad_norm_ p={norm_type:g}",
+                dtype,
+                "foreach",
+                deviation,
+                ELEMENTWISE_TOLERANCE[dtype],
+            )
 
 
 def run_optimizers(ours, theirs, steps, device, dtype, generator) -> None:
@@ -102,24 +107,34 @@ def check_adam(device: torch.device, shapes, steps: int, report) -> None:
                 for variant, kwargs in variants.items():
                     generator = torch.Generator().manual_seed(1)
                     start = random_tensors(shapes, device, dtype, generator)
-                    def groups():
+
+                    def groups(start=start):
                         leaves = [t.clone().requires_grad_() for t in start]
-                        return [{"params": leaves[:2], "lr": 1e-2},
-                                {"params": leaves[2:], "lr": 1e-3}]
+                        return [
+                            {"params": leaves[:2], "lr": 1e-2},
+                            {"params": leaves[2:], "lr": 1e-3},
+                        ]
 
                     ours = ours_cls(groups(), weight_decay=weight_decay, amsgrad=amsgrad)
-                    theirs = torch_cls(groups(), weight_decay=weight_decay, amsgrad=amsgrad,
-                                       **kwargs)
+                    theirs = torch_cls(
+                        groups(), weight_decay=weight_decay, amsgrad=amsgrad, **kwargs
+                    )
                     run_optimizers(ours, theirs, steps, device, dtype, generator)
                     a = [p for g in ours.param_groups for p in g["params"]]
                     b = [p for g in theirs.param_groups for p in g["params"]]
                     label = f"{name}{' amsgrad' if amsgrad else ''}, {steps} steps"
                     if variant == "foreach":
-                        report(label, dtype, variant, elementwise(a, b),
-                               ELEMENTWISE_TOLERANCE[dtype])
+                        report(
+                            label, dtype, variant, elementwise(a, b), ELEMENTWISE_TOLERANCE[dtype]
+                        )
                     else:
-                        report(label, dtype, variant + " (normwise)", normwise(a, b),
-                               NORMWISE_TOLERANCE_FUSED[dtype])
+                        report(
+                            label,
+                            dtype,
+                            variant + " (normwise)",
+                            normwise(a, b),
+                            NORMWISE_TOLERANCE_FUSED[dtype],
+                        )
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -131,15 +146,19 @@ def main(argv: list[str] | None = None) -> int:
     args = parser.parse_args(argv)
     device = torch.device(args.device)
     if device.type == "cuda":
-        print(f"device: {torch.cuda.get_device_name(device)}, torch {torch.__version__}, "
-              f"CUDA {torch.version.cuda}")
+        print(
+            f"device: {torch.cuda.get_device_name(device)}, torch {torch.__version__}, "
+            f"CUDA {torch.version.cuda}"
+        )
     else:
         torch.set_num_threads(1)  # steadier timings on a shared CPU, as in bench_adam.py
         print(f"device: {device}, torch {torch.__version__}, 1 thread")
 
-    shapes = [(), (0,), (3, 5), (64, 33), (1000,)] if args.quick else [
-        (), (0,), (3, 5), (256, 1024), (1024,), (4096, 257), (1_000_003,)
-    ]
+    shapes = (
+        [(), (0,), (3, 5), (64, 33), (1000,)]
+        if args.quick
+        else [(), (0,), (3, 5), (256, 1024), (1024,), (4096, 257), (1_000_003,)]
+    )
     steps = 20 if args.quick else 100
     failures: list[str] = []
 
@@ -148,8 +167,10 @@ def main(argv: list[str] | None = None) -> int:
 
     def report(label: str, dtype: torch.dtype, against: str, deviation: float, tol: float):
         ok = deviation <= tol
-        print(f"{label:<34} {str(dtype).removeprefix('torch.'):<8} {against:<18} "
-              f"{deviation:>14.3e} {tol:>10.0e}{'' if ok else '  FAIL'}")
+        print(
+            f"{label:<34} {str(dtype).removeprefix('torch.'):<8} {against:<18} "
+            f"{deviation:>14.3e} {tol:>10.0e}{'' if ok else '  FAIL'}"
+        )
         if not ok:
             failures.append(f"{label} {dtype} vs {against}: {deviation:.3e} > {tol:.0e}")
 

@@ -127,8 +127,10 @@ def test_amsgrad_v_max_is_monotone_and_dominates_v(data, lr, betas):
         p.grad = torch.tensor(g)
         optimizer.step()
         torch_state = optimizer.state[p]
-        pairs = [(state.v_max, state.v),
-                 (torch_state["max_exp_avg_sq"].numpy().copy(), torch_state["exp_avg_sq"].numpy())]
+        pairs = [
+            (state.v_max, state.v),
+            (torch_state["max_exp_avg_sq"].numpy().copy(), torch_state["exp_avg_sq"].numpy()),
+        ]
         for k, (v_max, v) in enumerate(pairs):
             assert np.all(v_max >= previous[k])
             assert np.all(v_max >= v)
@@ -144,16 +146,20 @@ def test_amsgrad_v_max_is_monotone_and_dominates_v(data, lr, betas):
     amsgrad=st.booleans(),
     maximize=st.booleans(),
 )
-def test_adam_step_never_mutates_its_inputs(
-    data, step, weight_decay, decoupled, amsgrad, maximize
-):
+def test_adam_step_never_mutates_its_inputs(data, step, weight_decay, decoupled, amsgrad, maximize):
     theta, g, m, v, v_max = data
     v, v_max = np.abs(v), np.abs(v_max)
     state = AdamState(step=step, m=m, v=v, v_max=v_max)
     copies = [a.copy() for a in (theta, g, m, v, v_max)]
     new_theta, new_state = adam_step(
-        theta, g, state, lr=0.1, weight_decay=weight_decay,
-        decoupled_weight_decay=decoupled, amsgrad=amsgrad, maximize=maximize,
+        theta,
+        g,
+        state,
+        lr=0.1,
+        weight_decay=weight_decay,
+        decoupled_weight_decay=decoupled,
+        amsgrad=amsgrad,
+        maximize=maximize,
     )
     for original, copy in zip((theta, g, m, v, v_max), copies):
         np.testing.assert_array_equal(original, copy)

@@ -112,8 +112,9 @@ def test_l2_weight_decay_is_adam_on_the_penalised_gradient():
     state = adam_init(theta)
     coupled, _ = adam_step(theta, g, state, lr=0.01, weight_decay=0.3)
     penalised, _ = adam_step(theta, g + 0.3 * theta, state, lr=0.01)
-    decoupled, _ = adam_step(theta, g, state, lr=0.01, weight_decay=0.3,
-                             decoupled_weight_decay=True)
+    decoupled, _ = adam_step(
+        theta, g, state, lr=0.01, weight_decay=0.3, decoupled_weight_decay=True
+    )
     np.testing.assert_allclose(coupled, penalised, rtol=1e-15)
     assert np.max(np.abs(coupled - decoupled)) > 1e-4
 

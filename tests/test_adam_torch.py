@@ -126,11 +126,14 @@ def test_cpu_chunk_size_does_not_change_the_result(monkeypatch, chunk_elements):
 def test_mixed_dtypes_in_one_group(device):
     """Tensors of different dtypes in one group are updated in separate batches."""
     generator = torch.Generator().manual_seed(4)
-    tensors = [torch.randn(6, generator=generator, dtype=dt).to(device)
-               for dt in (torch.float32, torch.float64, torch.float32)]
+    tensors = [
+        torch.randn(6, generator=generator, dtype=dt).to(device)
+        for dt in (torch.float32, torch.float64, torch.float32)
+    ]
     ours = Adam([t.clone().requires_grad_() for t in tensors], lr=0.01, weight_decay=0.1)
-    theirs = torch.optim.Adam([t.clone().requires_grad_() for t in tensors], lr=0.01,
-                              weight_decay=0.1)
+    theirs = torch.optim.Adam(
+        [t.clone().requires_grad_() for t in tensors], lr=0.01, weight_decay=0.1
+    )
     for _ in range(20):
         for a, b in zip(all_params(ours), all_params(theirs)):
             a.grad = torch.randn(a.shape, generator=generator, dtype=a.dtype).to(device)
@@ -139,8 +142,9 @@ def test_mixed_dtypes_in_one_group(device):
         theirs.step()
     for a, b in zip(all_params(ours), all_params(theirs)):
         assert a.dtype == b.dtype
-        assert relative_error(a.detach().cpu().numpy(), b.detach().cpu().numpy()) <= (
-            TOLERANCE[a.dtype]
+        assert (
+            relative_error(a.detach().cpu().numpy(), b.detach().cpu().numpy())
+            <= (TOLERANCE[a.dtype])
         )
 
 
@@ -226,8 +230,10 @@ def test_state_dict_interoperates_with_torch(device, direction):
     source = source_cls(param_groups(tensors, 0.1), amsgrad=True)
     train(source, 25, seed=9, device=device, dtype=torch.float64)
     target = target_cls(
-        [{"params": [p.detach().clone().requires_grad_() for p in g["params"]]}
-         for g in source.param_groups],
+        [
+            {"params": [p.detach().clone().requires_grad_() for p in g["params"]]}
+            for g in source.param_groups
+        ],
         amsgrad=True,
     )
     target.load_state_dict(copy.deepcopy(source.state_dict()))
@@ -286,6 +292,7 @@ def test_sparse_gradient_raises():
     p.grad = torch.zeros(4).to_sparse()
     with pytest.raises(RuntimeError, match="sparse"):
         Adam([p]).step()
+
 
 def test_checkpoint_without_newer_group_options_loads_like_torch():
     """A checkpoint from before torch had ``maximize``/``decoupled_weight_decay`` loads with

@@ -107,12 +107,17 @@ def _norms(weights, x, u, act, d_of=None, order=-1, sq=False):
     for W in weights:
         a = W @ hs[-1]
         As.append(a)
-        hs.append({"tanh": np.tanh, "relu": lambda z: np.maximum(z, 0), "linear": lambda z: z}[act](a))
+        hs.append(
+            {"tanh": np.tanh, "relu": lambda z: np.maximum(z, 0), "linear": lambda z: z}[act](a)
+        )
     out, g = [np.linalg.norm(u)], np.asarray(u, float)
     for k in range(len(weights) - 1, -1, -1):
         a, h = As[k], hs[k + 1]
-        d = d_of(act, a, h) if d_of else {"tanh": 1 - h**2, "relu": (a > 0) * 1.0,
-                                          "linear": np.ones_like(a)}[act]
+        d = (
+            d_of(act, a, h)
+            if d_of
+            else {"tanh": 1 - h**2, "relu": (a > 0) * 1.0, "linear": np.ones_like(a)}[act]
+        )
         g = weights[k].T @ (d * g)
         out.append(np.linalg.norm(g))
     out = np.array(out[::order])
@@ -120,14 +125,31 @@ def _norms(weights, x, u, act, d_of=None, order=-1, sq=False):
 
 
 def bn_relu_ge(w, x, u, act):
-    return _norms(w, x, u, act, d_of=lambda act, a, h: {"tanh": 1 - h**2, "relu": (a >= 0) * 1.0,
-                                                       "linear": np.ones_like(a)}[act])
+    return _norms(
+        w,
+        x,
+        u,
+        act,
+        d_of=lambda act, a, h: {
+            "tanh": 1 - h**2,
+            "relu": (a >= 0) * 1.0,
+            "linear": np.ones_like(a),
+        }[act],
+    )
 
 
 def bn_tanh_a(w, x, u, act):
-    return _norms(w, x, u, act, d_of=lambda act, a, h: {"tanh": 1 - np.tanh(a) * a,
-                                                       "relu": (a > 0) * 1.0,
-                                                       "linear": np.ones_like(a)}[act])
+    return _norms(
+        w,
+        x,
+        u,
+        act,
+        d_of=lambda act, a, h: {
+            "tanh": 1 - np.tanh(a) * a,
+            "relu": (a > 0) * 1.0,
+            "linear": np.ones_like(a),
+        }[act],
+    )
 
 
 def bn_no_deriv(w, x, u, act):
@@ -151,8 +173,9 @@ def bn_list_of_grads(w, x, u, act):
 
 
 def cv_abs(grads, c):
-    return [np.sign(g) * np.minimum(np.abs(g), c) if np.ndim(g) else np.clip(g, -c, c)
-            for g in grads]  # correct
+    return [
+        np.sign(g) * np.minimum(np.abs(g), c) if np.ndim(g) else np.clip(g, -c, c) for g in grads
+    ]  # correct
 
 
 def cv_loop_in_place(grads, c):
@@ -259,8 +282,11 @@ def cg_ignore_p(grads, c, p=2.0):
 
 
 def cg_no_sqrt(grads, c, p=2.0):
-    total = float(sum(np.sum(np.abs(g) ** p) for g in grads)) if p != np.inf else \
-        float(max(np.abs(g).max() for g in grads))
+    total = (
+        float(sum(np.sum(np.abs(g) ** p) for g in grads))
+        if p != np.inf
+        else float(max(np.abs(g).max() for g in grads))
+    )
     return [g * min(1, c / (total + 1e-6)) for g in grads], total
 
 
@@ -299,8 +325,9 @@ def _agc_student(grads, params, lam, eps, axis_fn, rule="correct"):
 
 
 def agc_last_axis(grads, params, clip_factor=0.01, eps=1e-3):
-    return _agc_student(grads, params, clip_factor, eps,
-                        lambda g: tuple(range(g.ndim - 1)) if g.ndim > 1 else None)
+    return _agc_student(
+        grads, params, clip_factor, eps, lambda g: tuple(range(g.ndim - 1)) if g.ndim > 1 else None
+    )
 
 
 def agc_axis1(grads, params, clip_factor=0.01, eps=1e-3):
@@ -308,8 +335,14 @@ def agc_axis1(grads, params, clip_factor=0.01, eps=1e-3):
 
 
 def agc_min(grads, params, clip_factor=0.01, eps=1e-3):
-    return _agc_student(grads, params, clip_factor, eps,
-                        lambda g: tuple(range(1, g.ndim)) if g.ndim > 1 else None, "min")
+    return _agc_student(
+        grads,
+        params,
+        clip_factor,
+        eps,
+        lambda g: tuple(range(1, g.ndim)) if g.ndim > 1 else None,
+        "min",
+    )
 
 
 def agc_whole(grads, params, clip_factor=0.01, eps=1e-3):
@@ -317,18 +350,30 @@ def agc_whole(grads, params, clip_factor=0.01, eps=1e-3):
 
 
 def agc_rank0(grads, params, clip_factor=0.01, eps=1e-3):
-    return _agc_student(grads, params, clip_factor, eps,
-                        lambda g: tuple(range(1, g.ndim)) if g.shape[0] and g.ndim > 1 else None)
+    return _agc_student(
+        grads,
+        params,
+        clip_factor,
+        eps,
+        lambda g: tuple(range(1, g.ndim)) if g.shape[0] and g.ndim > 1 else None,
+    )
 
 
 def agc_no_gfloor(grads, params, clip_factor=0.01, eps=1e-3):
-    return _agc_student(grads, params, clip_factor, eps,
-                        lambda g: tuple(range(1, g.ndim)) if g.ndim > 1 else None, "no floor")
+    return _agc_student(
+        grads,
+        params,
+        clip_factor,
+        eps,
+        lambda g: tuple(range(1, g.ndim)) if g.ndim > 1 else None,
+        "no floor",
+    )
 
 
 def agc_elementwise_bias(grads, params, clip_factor=0.01, eps=1e-3):
-    return _agc_student(grads, params, clip_factor, eps,
-                        lambda g: tuple(range(1, g.ndim)) if g.ndim > 1 else ())
+    return _agc_student(
+        grads, params, clip_factor, eps, lambda g: tuple(range(1, g.ndim)) if g.ndim > 1 else ()
+    )
 
 
 def _pe(g, c, sigma, rng, how="ok"):
@@ -362,37 +407,68 @@ def pe_mean_first(g, c, sigma=0.0, rng=None):
 
 CASES = {  # checker -> [(wrong answer, word the hint should contain)]
     "check_numerical_gradient": [
-        (ng_rows, "any shape"), (ng_atleast1d, "0-d"), (ng_mutate, "copy"),
-        (ng_forward, "forward difference"), (ng_h_default, "step size h"), (ng_over_h, "2h"),
+        (ng_rows, "any shape"),
+        (ng_atleast1d, "0-d"),
+        (ng_mutate, "copy"),
+        (ng_forward, "forward difference"),
+        (ng_h_default, "step size h"),
+        (ng_over_h, "2h"),
         (ng_list, "shape"),
     ],
     "check_linear_backward": [
-        (lin_transposed_w, "grad_out.T @ x"), (lin_mean_b, "SUM"), (lin_keepdims, "keepdims"),
-        (lin_wrong_order, "order"), (lin_axis1, "axis 0"), (lin_dict, "return grad_x"),
+        (lin_transposed_w, "grad_out.T @ x"),
+        (lin_mean_b, "SUM"),
+        (lin_keepdims, "keepdims"),
+        (lin_wrong_order, "order"),
+        (lin_axis1, "axis 0"),
+        (lin_dict, "return grad_x"),
     ],
     "check_backprop_norms": [
-        (bn_relu_ge, "a > 0"), (bn_tanh_a, "derivative"), (bn_no_deriv, "derivative"),
-        (bn_reversed, "layer order"), (bn_squared, "squares"), (bn_no_input, "L + 1"),
+        (bn_relu_ge, "a > 0"),
+        (bn_tanh_a, "derivative"),
+        (bn_no_deriv, "derivative"),
+        (bn_reversed, "layer order"),
+        (bn_squared, "squares"),
+        (bn_no_input, "L + 1"),
         (bn_list_of_grads, "shape you return"),
     ],
     "check_clip_by_value": [
-        (cv_loop_in_place, "new arrays"), (cv_swapped, "swapped"), (cv_only_upper, "upper"),
-        (cv_map, "list"), (cv_float32, "float32"), (cv_no_copy, "new arrays"),
+        (cv_loop_in_place, "new arrays"),
+        (cv_swapped, "swapped"),
+        (cv_only_upper, "upper"),
+        (cv_map, "list"),
+        (cv_float32, "float32"),
+        (cv_no_copy, "new arrays"),
         (cv_by_norm, "by norm"),
     ],
     "check_clip_by_norm": [
-        (cn_if, "1e-6"), (cn_if_eps, "always"), (cn_no_min, "scaled up"),
-        (cn_linalg_flatten, "shape"), (cn_matrix_norm, "Euclidean"), (cn_in_place, "new array"),
-        (cn_returns_same, "new array"), (cn_float32, "float32"), (cn_tf, "TensorFlow"),
+        (cn_if, "1e-6"),
+        (cn_if_eps, "always"),
+        (cn_no_min, "scaled up"),
+        (cn_linalg_flatten, "shape"),
+        (cn_matrix_norm, "Euclidean"),
+        (cn_in_place, "new array"),
+        (cn_returns_same, "new array"),
+        (cn_float32, "float32"),
+        (cn_tf, "TensorFlow"),
     ],
     "check_clip_by_global_norm": [
-        (cg_per_tensor, "SAME coefficient"), (cg_after, "BEFORE"), (cg_swapped, "order"),
-        (cg_sum_norms, "sum of norms"), (cg_ignore_p, "norm_type"), (cg_no_sqrt, "square root"),
-        (cg_branch, "1e-6"), (cg_same_list, "new arrays"),
+        (cg_per_tensor, "SAME coefficient"),
+        (cg_after, "BEFORE"),
+        (cg_swapped, "order"),
+        (cg_sum_norms, "sum of norms"),
+        (cg_ignore_p, "norm_type"),
+        (cg_no_sqrt, "square root"),
+        (cg_branch, "1e-6"),
+        (cg_same_list, "new arrays"),
     ],
     "check_adaptive_clip": [
-        (agc_last_axis, "FIRST"), (agc_axis1, "axis 1 only"), (agc_min, "||G_i|| < limit"),
-        (agc_whole, "unit-wise"), (agc_rank0, "rank-0"), (agc_no_gfloor, "1e-6"),
+        (agc_last_axis, "FIRST"),
+        (agc_axis1, "axis 1 only"),
+        (agc_min, "||G_i|| < limit"),
+        (agc_whole, "unit-wise"),
+        (agc_rank0, "rank-0"),
+        (agc_no_gfloor, "1e-6"),
         (agc_elementwise_bias, "ONE unit"),
     ],
     "check_per_example_clip": [
@@ -458,16 +534,30 @@ def _ams_student(how):
 def adam_torch_float32(param, grad, m, v, t, lr=1e-3, beta1=0.9, beta2=0.999, eps=1e-8):
     p = torch.tensor(param, dtype=torch.float32, requires_grad=True)
     opt = torch.optim.Adam([p], lr=lr, betas=(beta1, beta2), eps=eps)
-    opt.state[p] = {"step": torch.tensor(float(t - 1)), "exp_avg": torch.tensor(m).float(),
-                    "exp_avg_sq": torch.tensor(v).float()}
+    opt.state[p] = {
+        "step": torch.tensor(float(t - 1)),
+        "exp_avg": torch.tensor(m).float(),
+        "exp_avg_sq": torch.tensor(v).float(),
+    }
     p.grad = torch.tensor(grad).float()
     opt.step()
     return p, opt.state[p]["exp_avg"], opt.state[p]["exp_avg_sq"]
 
 
 def adamw_student(how):
-    def adamw_step(param, grad, m, v, t, lr=1e-3, beta1=0.9, beta2=0.999, eps=1e-8,
-                   weight_decay=1e-2, decoupled=True):
+    def adamw_step(
+        param,
+        grad,
+        m,
+        v,
+        t,
+        lr=1e-3,
+        beta1=0.9,
+        beta2=0.999,
+        eps=1e-8,
+        weight_decay=1e-2,
+        decoupled=True,
+    ):
         if how == "wd no lr" and decoupled:
             param = param * (1 - weight_decay)
         elif how == "always decoupled" or (decoupled and how != "always L2"):
@@ -482,23 +572,32 @@ def adamw_student(how):
     return adamw_step
 
 
-CASES.update({
-    "check_adam_step": [
-        (_adam_student("m in place"), "m"), (_adam_student("v in place"), "v *= beta2"),
-        (_adam_student("t-1"), "beta**(t-1)"), (_adam_student("no bias"), "bias correction"),
-        (_adam_student("eps in sqrt"), "outside the square root"),
-        (_adam_student("param in place"), "param -= step"), (_adam_student("float32"), "float32"),
-        (_adam_student("returns hat"), "raw moments"), (adam_torch_float32, "float32"),
-    ],
-    "check_amsgrad_step": [
-        (_ams_student("max of hat"), "RAW v"), (_ams_student("vmax in place"), "v_max"),
-        (_ams_student("no bias"), "bias correction"), (_ams_student("t-1"), "beta**(t-1)"),
-    ],
-    "check_adamw_step": [
-        (adamw_student("wd no lr"), "learning rate"), (adamw_student("always L2"), "AdamW"),
-        (adamw_student("always decoupled"), "L2 penalty"),
-    ],
-})
+CASES.update(
+    {
+        "check_adam_step": [
+            (_adam_student("m in place"), "m"),
+            (_adam_student("v in place"), "v *= beta2"),
+            (_adam_student("t-1"), "beta**(t-1)"),
+            (_adam_student("no bias"), "bias correction"),
+            (_adam_student("eps in sqrt"), "outside the square root"),
+            (_adam_student("param in place"), "param -= step"),
+            (_adam_student("float32"), "float32"),
+            (_adam_student("returns hat"), "raw moments"),
+            (adam_torch_float32, "float32"),
+        ],
+        "check_amsgrad_step": [
+            (_ams_student("max of hat"), "RAW v"),
+            (_ams_student("vmax in place"), "v_max"),
+            (_ams_student("no bias"), "bias correction"),
+            (_ams_student("t-1"), "beta**(t-1)"),
+        ],
+        "check_adamw_step": [
+            (adamw_student("wd no lr"), "learning rate"),
+            (adamw_student("always L2"), "AdamW"),
+            (adamw_student("always decoupled"), "L2 penalty"),
+        ],
+    }
+)
 
 
 def _train(kind):
@@ -528,8 +627,11 @@ def _train(kind):
 
 
 CASES["check_train_step"] = [
-    (_train("no zero_grad"), "zero_grad"), (_train("clip before backward"), "after loss.backward"),
-    (_train("swapped"), "order"), (_train("inf"), "L2"), (_train("tensor"), "float32"),
+    (_train("no zero_grad"), "zero_grad"),
+    (_train("clip before backward"), "after loss.backward"),
+    (_train("swapped"), "order"),
+    (_train("inf"), "L2"),
+    (_train("tensor"), "float32"),
 ]
 
 

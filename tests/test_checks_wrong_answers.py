@@ -49,8 +49,11 @@ def lin_autograd(x, W, b, G):
 
 
 def norms_by_hand(weights, x, grad_output, activation):
-    phi = {"linear": lambda a: (a, np.ones_like(a)), "tanh": lambda a: (np.tanh(a), 1 - np.tanh(a) ** 2),
-           "relu": lambda a: (np.maximum(a, 0), np.heaviside(a, 0.0))}[activation]
+    phi = {
+        "linear": lambda a: (a, np.ones_like(a)),
+        "tanh": lambda a: (np.tanh(a), 1 - np.tanh(a) ** 2),
+        "relu": lambda a: (np.maximum(a, 0), np.heaviside(a, 0.0)),
+    }[activation]
     ders, h = [], np.asarray(x, float)
     for W in weights:
         h, d = phi(W @ h)
@@ -111,8 +114,9 @@ def adam_textbook(param, grad, m, v, t, lr=1e-3, beta1=0.9, beta2=0.999, eps=1e-
 
 
 def adam_reference(param, grad, m, v, t, lr=1e-3, beta1=0.9, beta2=0.999, eps=1e-8):
-    p, s = adam_step(param, grad, AdamState(t - 1, m, v, np.zeros_like(m)), lr=lr,
-                     betas=(beta1, beta2), eps=eps)
+    p, s = adam_step(
+        param, grad, AdamState(t - 1, m, v, np.zeros_like(m)), lr=lr, betas=(beta1, beta2), eps=eps
+    )
     return p, s.m, s.v
 
 
@@ -120,8 +124,11 @@ def adam_torch(param, grad, m, v, t, lr=1e-3, beta1=0.9, beta2=0.999, eps=1e-8):
     """Students who run torch.optim.Adam: the state is loaded, one step, tensors returned."""
     p = torch.tensor(param, requires_grad=True)
     opt = torch.optim.Adam([p], lr=lr, betas=(beta1, beta2), eps=eps)
-    opt.state[p] = {"step": torch.tensor(float(t - 1)), "exp_avg": torch.tensor(m),
-                    "exp_avg_sq": torch.tensor(v)}
+    opt.state[p] = {
+        "step": torch.tensor(float(t - 1)),
+        "exp_avg": torch.tensor(m),
+        "exp_avg_sq": torch.tensor(v),
+    }
     p.grad = torch.tensor(grad)
     opt.step()
     return p, opt.state[p]["exp_avg"], opt.state[p]["exp_avg_sq"]  # p still requires grad
@@ -135,13 +142,31 @@ def amsgrad_textbook(param, grad, m, v, v_max, t, lr=1e-3, beta1=0.9, beta2=0.99
 
 
 def amsgrad_reference(param, grad, m, v, v_max, t, lr=1e-3, beta1=0.9, beta2=0.999, eps=1e-8):
-    p, s = adam_step(param, grad, AdamState(t - 1, m, v, v_max), lr=lr, betas=(beta1, beta2),
-                     eps=eps, amsgrad=True)
+    p, s = adam_step(
+        param,
+        grad,
+        AdamState(t - 1, m, v, v_max),
+        lr=lr,
+        betas=(beta1, beta2),
+        eps=eps,
+        amsgrad=True,
+    )
     return p, s.m, s.v, s.v_max
 
 
-def adamw_textbook(param, grad, m, v, t, lr=1e-3, beta1=0.9, beta2=0.999, eps=1e-8,
-                   weight_decay=1e-2, decoupled=True):
+def adamw_textbook(
+    param,
+    grad,
+    m,
+    v,
+    t,
+    lr=1e-3,
+    beta1=0.9,
+    beta2=0.999,
+    eps=1e-8,
+    weight_decay=1e-2,
+    decoupled=True,
+):
     if decoupled:
         param = param - lr * weight_decay * param
     else:
@@ -149,11 +174,29 @@ def adamw_textbook(param, grad, m, v, t, lr=1e-3, beta1=0.9, beta2=0.999, eps=1e
     return adam_textbook(param, grad, m, v, t, lr, beta1, beta2, eps)
 
 
-def adamw_reference(param, grad, m, v, t, lr=1e-3, beta1=0.9, beta2=0.999, eps=1e-8,
-                    weight_decay=1e-2, decoupled=True):
-    p, s = adam_step(param, grad, AdamState(t - 1, m, v, np.zeros_like(m)), lr=lr,
-                     betas=(beta1, beta2), eps=eps, weight_decay=weight_decay,
-                     decoupled_weight_decay=decoupled)
+def adamw_reference(
+    param,
+    grad,
+    m,
+    v,
+    t,
+    lr=1e-3,
+    beta1=0.9,
+    beta2=0.999,
+    eps=1e-8,
+    weight_decay=1e-2,
+    decoupled=True,
+):
+    p, s = adam_step(
+        param,
+        grad,
+        AdamState(t - 1, m, v, np.zeros_like(m)),
+        lr=lr,
+        betas=(beta1, beta2),
+        eps=eps,
+        weight_decay=weight_decay,
+        decoupled_weight_decay=decoupled,
+    )
     return p, s.m, s.v
 
 
@@ -183,10 +226,14 @@ CORRECT = {
     "check_numerical_gradient": [ref_numgrad, numgrad_flat_loop],
     "check_linear_backward": [lin_autograd, lin_einsum],
     "check_backprop_norms": [norms_autograd, norms_by_hand],
-    "check_clip_by_value": [ref_clip.clip_by_value,
-                            lambda gs, c: [np.minimum(np.maximum(g, -c), c) for g in gs]],
-    "check_clip_by_norm": [ref_clip.clip_by_norm,
-                           lambda g, c: g * min(1.0, c / (np.sqrt((g**2).sum()) + 1e-6))],
+    "check_clip_by_value": [
+        ref_clip.clip_by_value,
+        lambda gs, c: [np.minimum(np.maximum(g, -c), c) for g in gs],
+    ],
+    "check_clip_by_norm": [
+        ref_clip.clip_by_norm,
+        lambda g, c: g * min(1.0, c / (np.sqrt((g**2).sum()) + 1e-6)),
+    ],
     "check_clip_by_global_norm": [ref_clip.clip_by_global_norm, global_concat],
     "check_adaptive_clip": [ref_clip.adaptive_clip, agc_rows],
     "check_per_example_clip": [ref_clip.per_example_clip, pe_loop],
@@ -197,9 +244,14 @@ CORRECT = {
 }
 
 
-@pytest.mark.parametrize(("name", "answer"), [
-    pytest.param(name, fn, id=f"{name}-{i}") for name, fns in CORRECT.items()
-    for i, fn in enumerate(fns)])
+@pytest.mark.parametrize(
+    ("name", "answer"),
+    [
+        pytest.param(name, fn, id=f"{name}-{i}")
+        for name, fns in CORRECT.items()
+        for i, fn in enumerate(fns)
+    ],
+)
 def test_correct_answers_are_accepted(name, answer, capsys):
     CHECKERS[name](answer)
     out = capsys.readouterr().out
@@ -211,9 +263,14 @@ def test_correct_answers_are_accepted(name, answer, capsys):
 # ------------------------------------------------------------------------------------------------
 
 
-@pytest.mark.parametrize(("name", "mistake"), [
-    pytest.param(name, mistake, id=f"{name}-{i}") for name, table in checks.MISTAKES.items()
-    for i, mistake in enumerate(table)])
+@pytest.mark.parametrize(
+    ("name", "mistake"),
+    [
+        pytest.param(name, mistake, id=f"{name}-{i}")
+        for name, table in checks.MISTAKES.items()
+        for i, mistake in enumerate(table)
+    ],
+)
 def test_each_mistake_is_rejected_with_its_own_hint(name, mistake):
     with pytest.raises(AssertionError) as info:
         CHECKERS[name](mistake.answer)
@@ -232,14 +289,22 @@ def numgrad_float32(f, x, h=1e-5):
 
 WITHOUT_HINT = [  # wrong answers the table does not name; they must still be rejected
     ("check_numerical_gradient", numgrad_float32, None),
-    ("check_clip_by_value", lambda gs, c: [np.clip(g, -c, c).astype(np.float32) for g in gs],
-     "float32"),
-    ("check_linear_backward", lambda x, W, b, G: tuple(a.astype(np.float32) for a in
-                                                       lin_einsum(x, W, b, G)), "float32"),
-    ("check_clip_by_norm", lambda g, c: g * min(c / (np.sqrt((g**2).sum()) + 1e-5), 1.0),
-     "close but not equal"),
-    ("check_adam_step", lambda p, g, m, v, t, **kw: adam_textbook(p, g, m, v, t, **kw)[::-1],
-     None),
+    (
+        "check_clip_by_value",
+        lambda gs, c: [np.clip(g, -c, c).astype(np.float32) for g in gs],
+        "float32",
+    ),
+    (
+        "check_linear_backward",
+        lambda x, W, b, G: tuple(a.astype(np.float32) for a in lin_einsum(x, W, b, G)),
+        "float32",
+    ),
+    (
+        "check_clip_by_norm",
+        lambda g, c: g * min(c / (np.sqrt((g**2).sum()) + 1e-5), 1.0),
+        "close but not equal",
+    ),
+    ("check_adam_step", lambda p, g, m, v, t, **kw: adam_textbook(p, g, m, v, t, **kw)[::-1], None),
 ]
 
 
@@ -264,8 +329,18 @@ def test_not_implemented_propagates(name):
         CHECKERS[name](stub)
 
 
-ODD_RESULTS = [None, 3.0, "text", [1.0, 2.0], (), np.array([np.nan]), {"a": 1}, [None],
-               torch.ones(3, requires_grad=True), (x for x in range(3))]
+ODD_RESULTS = [
+    None,
+    3.0,
+    "text",
+    [1.0, 2.0],
+    (),
+    np.array([np.nan]),
+    {"a": 1},
+    [None],
+    torch.ones(3, requires_grad=True),
+    (x for x in range(3)),
+]
 
 
 @pytest.mark.parametrize("name", list(CHECKERS))
@@ -338,8 +413,9 @@ def test_in_place_message_names_the_modified_state_input():
     def v_in_place(param, grad, m, v, t, lr=1e-3, beta1=0.9, beta2=0.999, eps=1e-8):
         v *= beta2
         v += (1 - beta2) * grad * grad
-        return adam_textbook(param, grad, m, v / beta2 - (1 - beta2) / beta2 * grad**2, t, lr,
-                             beta1, beta2, eps)
+        return adam_textbook(
+            param, grad, m, v / beta2 - (1 - beta2) / beta2 * grad**2, t, lr, beta1, beta2, eps
+        )
 
     with pytest.raises(AssertionError, match=r"modified its input v in place"):
         checks.check_adam_step(v_in_place)

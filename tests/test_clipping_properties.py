@@ -1,8 +1,8 @@
 """Property-based tests (hypothesis) of the clipping invariants, on the reference and on torch_impl.
 
 Each property is a statement from the book: after global-norm (or per-tensor norm) clipping the
-norm is at most max_norm; norm clipping keeps the direction; value clipping is idempotent; AGC leaves units under
-the ratio untouched; one example moves the DP-SGD sum by at most 2C.
+norm is at most max_norm; norm clipping keeps the direction; value clipping is idempotent; AGC
+leaves units under the ratio untouched; one example moves the DP-SGD sum by at most 2C.
 """
 
 from __future__ import annotations
@@ -81,9 +81,7 @@ def test_norm_clipping_keeps_the_direction(device, grads, max_norm, norm_type):
 
 @SETTINGS
 @given(grad=arrays(np.float64, shapes, elements=finite), max_norm=st.floats(1e-3, 100.0))
-def test_per_tensor_norm_clipping_bounds_the_norm_and_keeps_the_direction(
-    device, grad, max_norm
-):
+def test_per_tensor_norm_clipping_bounds_the_norm_and_keeps_the_direction(device, grad, max_norm):
     """ref.clip_by_norm, and clip_grad_norm_ given one tensor (the same formula)."""
     p = to_params([grad], device)[0]
     clip_grad_norm_(p, max_norm)

@@ -230,9 +230,14 @@ def test_bare_array_instead_of_list_raises():
         clip_by_global_norm(np.ones((3, 2)), 1.0)
 
 
-@pytest.mark.parametrize(("name", "kwargs"), [("clip_factor", {"clip_factor": -0.1}),
-                                              ("clip_factor", {"clip_factor": math.nan}),
-                                              ("eps", {"eps": -1.0})])
+@pytest.mark.parametrize(
+    ("name", "kwargs"),
+    [
+        ("clip_factor", {"clip_factor": -0.1}),
+        ("clip_factor", {"clip_factor": math.nan}),
+        ("eps", {"eps": -1.0}),
+    ],
+)
 def test_bad_agc_hyperparameter_raises(name, kwargs):
     with pytest.raises(ValueError, match=name):
         adaptive_clip([np.ones(2)], [np.ones(2)], **kwargs)

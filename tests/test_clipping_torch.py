@@ -1,6 +1,6 @@
 """tutorial_utils.torch_impl clipping against torch.nn.utils (fp32) and the NumPy reference (fp64).
 
-Parity targets: torch 2.13's clip_grad_norm_ / clip_grad_value_ (<= 1e-6 relative in float32,
+Parity targets: torch's clip_grad_norm_ / clip_grad_value_ (<= 1e-6 relative in float32,
 returned norm and resulting gradients), the reference functions (<= 1e-12 in float64), and
 independent per-unit / per-example loops written here for AGC and DP clipping.
 """
@@ -403,16 +403,23 @@ def test_meta_gradients_mixed_with_real_ones_raise():
         clip_grad_norm_([real, meta], 1.0)
 
 
-@pytest.mark.parametrize(("name", "kwargs"), [("clip_factor", {"clip_factor": -1.0}),
-                                              ("clip_factor", {"clip_factor": math.nan}),
-                                              ("eps", {"eps": -1e-3})])
+@pytest.mark.parametrize(
+    ("name", "kwargs"),
+    [
+        ("clip_factor", {"clip_factor": -1.0}),
+        ("clip_factor", {"clip_factor": math.nan}),
+        ("eps", {"eps": -1e-3}),
+    ],
+)
 def test_bad_agc_arguments_raise(device, name, kwargs):
     with pytest.raises(ValueError, match=name):
         adaptive_clip_grad_([one_param(device)], **kwargs)
 
 
-@pytest.mark.parametrize(("name", "args"), [("max_norm", (-1.0,)), ("max_norm", (math.nan,)),
-                                            ("noise_multiplier", (1.0, -0.1))])
+@pytest.mark.parametrize(
+    ("name", "args"),
+    [("max_norm", (-1.0,)), ("max_norm", (math.nan,)), ("noise_multiplier", (1.0, -0.1))],
+)
 def test_bad_per_example_arguments_raise(device, name, args):
     with pytest.raises(ValueError, match=name):
         per_example_clip(torch.ones(2, 3, device=device), *args)

@@ -28,10 +28,14 @@ MAX_NORM = 1.0
 
 def shards(seed: int = 0) -> list[list[torch.Tensor]]:
     gen = torch.Generator().manual_seed(seed)
-    rank0 = [3 * torch.randn(4, 3, generator=gen, dtype=torch.float64),
-             torch.randn(5, generator=gen, dtype=torch.float64)]
-    rank1 = [2 * torch.randn(2, 2, 2, generator=gen, dtype=torch.float64),
-             torch.randn((), generator=gen, dtype=torch.float64)]
+    rank0 = [
+        3 * torch.randn(4, 3, generator=gen, dtype=torch.float64),
+        torch.randn(5, generator=gen, dtype=torch.float64),
+    ]
+    rank1 = [
+        2 * torch.randn(2, 2, 2, generator=gen, dtype=torch.float64),
+        torch.randn((), generator=gen, dtype=torch.float64),
+    ]
     return [rank0, rank1]
 
 
@@ -63,7 +67,7 @@ def test_clipping_each_shard_alone_is_wrong():
     grad_shards = shards()
     expected_norm, expected_grads = torch_clip_unsharded(grad_shards, 2.0)
     results = clip_sharded_demo(grad_shards, MAX_NORM, 2.0, use_process_group=False)
-    for (total_norm, clipped), shard in zip(results, grad_shards):
+    for (total_norm, _clipped), shard in zip(results, grad_shards):
         local = torch.linalg.vector_norm(torch.cat([g.flatten() for g in shard])).item()
         assert relative_error(total_norm, local) <= 1e-12  # each rank saw only its own norm
         assert total_norm < expected_norm

@@ -49,9 +49,7 @@ def test_quadratic_gradient_hessian_and_minimizer(seed):
         x = rng.normal(size=dim)
         assert relative_error(q.grad(x), numerical_gradient(q.value, x)) < TOL
         # Hessian column i = numerical derivative of the gradient along e_i
-        hess_fd = np.stack(
-            [numerical_gradient(lambda y, i=i: q.grad(y)[i], x) for i in range(dim)]
-        )
+        hess_fd = np.stack([numerical_gradient(lambda y, i=i: q.grad(y)[i], x) for i in range(dim)])
         assert relative_error(q.hessian(x), hess_fd) < TOL
     np.testing.assert_allclose(q.grad(q.minimizer), 0.0, atol=1e-12)
     np.testing.assert_allclose(A @ q.minimizer, b, rtol=1e-12)

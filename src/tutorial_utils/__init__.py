@@ -17,4 +17,8 @@ checks
 
 __version__ = "0.1.0"
 
-__all__ = ["__version__"]
+#: The torch release whose operations ``reference`` and ``torch_impl`` reproduce and are tested
+#: against (``tests/test_package.py`` checks it against the pin in constraints.txt).
+TORCH_VERSION_TESTED = "2.13"
+
+__all__ = ["TORCH_VERSION_TESTED", "__version__"]

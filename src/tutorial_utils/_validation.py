@@ -86,7 +86,7 @@ def check_betas(betas: Any) -> tuple[float, float]:
 def check_adam_hyperparameters(
     lr: Any, betas: Any, eps: Any, weight_decay: Any
 ) -> tuple[float, tuple[float, float], float, float]:
-    """Validate Adam's hyperparameters as torch does (lr, eps, weight_decay >= 0; betas in [0, 1))."""
+    """Check Adam's hyperparameters as torch does (lr, eps, weight_decay >= 0, betas in [0, 1))."""
     return (
         check_non_negative("lr", lr),
         check_betas(betas),

@@ -335,9 +335,7 @@ class DeepChain:
         if not (np.isfinite(weight_scale) and weight_scale > 0):
             raise ValueError(f"weight_scale must be positive and finite, got {weight_scale}")
         if activation not in ACTIVATIONS:
-            raise ValueError(
-                f"activation must be one of {sorted(ACTIVATIONS)}, got {activation!r}"
-            )
+            raise ValueError(f"activation must be one of {sorted(ACTIVATIONS)}, got {activation!r}")
         self.depth, self.width = int(depth), int(width)
         self.weight_scale = float(weight_scale)
         self.activation = activation

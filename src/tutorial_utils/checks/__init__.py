@@ -8,26 +8,26 @@ expected and the obtained value, and a hint taken from the checker's table of ty
 (:data:`MISTAKES`). A ``NotImplementedError`` raised by the student's function (an unsolved
 exercise) propagates unchanged; a function still running after ``TIME_LIMIT`` seconds is stopped.
 
-========================================  ==========  =========================================
-checker                                   exercise    student's function
-========================================  ==========  =========================================
-:func:`check_numerical_gradient`          1           ``numerical_gradient(f, x, h=1e-5)``
-:func:`check_linear_backward`             1           ``linear_backward(x, W, b, grad_out)``
-:func:`check_backprop_norms`              2           ``backprop_norms(weights, x, grad_output, activation)``
-:func:`check_clip_by_value`               3           ``clip_by_value(grads, clip_value)``
-:func:`check_clip_by_norm`                3           ``clip_by_norm(grad, max_norm)``
-:func:`check_clip_by_global_norm`         3           ``clip_by_global_norm(grads, max_norm, norm_type=2.0)``
-:func:`check_adaptive_clip`               3           ``adaptive_clip(grads, params, clip_factor=0.01, eps=1e-3)``
-:func:`check_per_example_clip`            3           ``per_example_clip(per_example_grads, max_norm, noise_multiplier=0.0, rng=None)``
-:func:`check_adam_step`                   4           ``adam_step(param, grad, m, v, t, lr, beta1, beta2, eps)``
-:func:`check_amsgrad_step`                5           ``amsgrad_step(param, grad, m, v, v_max, t, lr, beta1, beta2, eps)``
-:func:`check_adamw_step`                  5           ``adamw_step(param, grad, m, v, t, lr, beta1, beta2, eps, weight_decay, decoupled)``
-:func:`check_train_step`                  6           ``train_step(model, loss_fn, optimizer, x, y, max_norm)``
-========================================  ==========  =========================================
+===========================  ==  ============================================================
+checker                      ex  the student's function
+===========================  ==  ============================================================
+``check_numerical_gradient``  1   ``numerical_gradient(f, x, h=1e-5)``
+``check_linear_backward``    1   ``linear_backward(x, W, b, grad_out)``
+``check_backprop_norms``     2   ``backprop_norms(weights, x, grad_output, activation)``
+``check_clip_by_value``      3   ``clip_by_value(grads, clip_value)``
+``check_clip_by_norm``       3   ``clip_by_norm(grad, max_norm)``
+``check_clip_by_global_norm``  3   ``clip_by_global_norm(grads, max_norm, norm_type=2.0)``
+``check_adaptive_clip``      3b  ``adaptive_clip(grads, params, clip_factor, eps)``
+``check_per_example_clip``   3b  ``per_example_clip(grads, max_norm, noise_multiplier, rng)``
+``check_adam_step``          4   ``adam_step(param, grad, m, v, t, lr, beta1, beta2, eps)``
+``check_amsgrad_step``       5   ``amsgrad_step(param, grad, m, v, v_max, t, ...)``
+``check_adamw_step``         5   ``adamw_step(..., weight_decay, decoupled)``
+``check_train_step``         6   ``train_step(model, loss_fn, optimizer, x, y, max_norm)``
+===========================  ==  ============================================================
 """
 
 from tutorial_utils.checks import adam, clipping, gradients, training
-from tutorial_utils.checks._core import TIME_LIMIT, Mistake
+from tutorial_utils.checks._core import Mistake
 from tutorial_utils.checks.adam import check_adam_step, check_adamw_step, check_amsgrad_step
 from tutorial_utils.checks.clipping import (
     check_adaptive_clip,
@@ -46,7 +46,10 @@ from tutorial_utils.checks.training import check_train_step
 #: Checker name -> its typical mistakes (each a wrong answer with the student's signature and the
 #: hint it gets); the wrong-answer tests iterate over this table.
 MISTAKES: dict[str, list[Mistake]] = {
-    **gradients.MISTAKES, **clipping.MISTAKES, **adam.MISTAKES, **training.MISTAKES
+    **gradients.MISTAKES,
+    **clipping.MISTAKES,
+    **adam.MISTAKES,
+    **training.MISTAKES,
 }
 
 __all__ = [

@@ -166,18 +166,24 @@ def coerce(result: Any, returns: Any, expected: Any) -> Iterator[tuple[str, np.n
     elif isinstance(returns, list):
         label = returns[0]
         if not isinstance(result, (list, tuple)):
-            raise Failure(f"{label} should be a list with one array per parameter tensor, got "
-                          f"{_describe(result)}", "build a list: [... for g in grads]")
+            raise Failure(
+                f"{label} should be a list with one array per parameter tensor, got "
+                f"{_describe(result)}",
+                "build a list: [... for g in grads]",
+            )
         if len(result) != len(expected):
-            raise Failure(f"{label} has {len(result)} items, expected {len(expected)}",
-                          "one array per input array, in the same order")
+            raise Failure(
+                f"{label} has {len(result)} items, expected {len(expected)}",
+                "one array per input array, in the same order",
+            )
         for i, (item, exp) in enumerate(zip(result, expected)):
             yield from coerce(item, f"{label}[{i}]", exp)
     else:
         names = ", ".join(r if isinstance(r, str) else r[0] for r in returns)
         if not isinstance(result, (tuple, list)) or len(result) != len(returns):
-            raise Failure(f"return a tuple ({names}), got {_describe(result)}",
-                          f"end with: return {names}")
+            raise Failure(
+                f"return a tuple ({names}), got {_describe(result)}", f"end with: return {names}"
+            )
         for item, template, exp in zip(result, returns, expected):
             yield from coerce(item, template, exp)
 
@@ -211,15 +217,22 @@ def _observe(spec: Spec, fn: Callable[..., Any], case: Case) -> dict[str, np.nda
         before = copy.deepcopy(args)
         result = call(fn, *args, **kwargs)
         for name, arg, old in zip(spec.inputs, args, before):
-            changed = [n for (n, a), (_, b) in zip(_leaves(arg, name), _leaves(old, name))
-                       if not _same(a, b)]
+            changed = [
+                n
+                for (n, a), (_, b) in zip(_leaves(arg, name), _leaves(old, name))
+                if not _same(a, b)
+            ]
             if changed or len(list(_leaves(arg, name))) != len(list(_leaves(old, name))):
                 where = changed[0] if changed else name
                 raise Failure(f"your function modified its input {where} in place", IN_PLACE_HINT)
     got = {label: array for label, array, _ in coerce(result, spec.returns, expected(spec, case))}
     if spec.new_arrays:
-        inputs = [(n, a) for i, name in zip(args, spec.inputs) for n, a in _leaves(i, name)
-                  if isinstance(a, np.ndarray)]
+        inputs = [
+            (n, a)
+            for i, name in zip(args, spec.inputs)
+            for n, a in _leaves(i, name)
+            if isinstance(a, np.ndarray)
+        ]
         for label, _, raw in coerce(result, spec.returns, expected(spec, case)):
             for name, array in inputs:
                 if isinstance(raw, np.ndarray) and np.shares_memory(raw, array):
@@ -238,7 +251,9 @@ def expected(spec: Spec, case: Case) -> Any:
 
 def _expected_arrays(spec: Spec, case: Case) -> dict[str, np.ndarray]:
     exp = expected(spec, case)
-    return {label: np.asarray(a, dtype=np.float64) for label, a, _ in coerce(exp, spec.returns, exp)}
+    return {
+        label: np.asarray(a, dtype=np.float64) for label, a, _ in coerce(exp, spec.returns, exp)
+    }
 
 
 def _within(got: np.ndarray, exp: np.ndarray, rtol: float) -> bool:
@@ -259,29 +274,40 @@ def _compare(spec: Spec, got: dict[str, np.ndarray], exp: dict[str, np.ndarray])
             if g.size == 1 and e.size == 1:
                 g = got[label] = g.reshape(e.shape)  # a scalar as shape (1,) is fine
             else:
-                raise Failure(f"{label} has shape {g.shape}, expected {e.shape}", key=label,
-                              hint="check the axes you reduce over and the shape you return "
-                              "(no keepdims, no flattening, no extra axis)")
+                raise Failure(
+                    f"{label} has shape {g.shape}, expected {e.shape}",
+                    key=label,
+                    hint="check the axes you reduce over and the shape you return "
+                    "(no keepdims, no flattening, no extra axis)",
+                )
         if _within(g, e, spec.rtol):
             continue
         if not np.all(np.isfinite(g)):
-            raise Failure(f"{label} contains NaN or inf where the expected values are finite",
-                          key=label)
+            raise Failure(
+                f"{label} contains NaN or inf where the expected values are finite", key=label
+            )
         diff = np.abs(g.astype(np.float64) - e)
         index = np.unravel_index(int(np.argmax(diff)), diff.shape) if diff.ndim else ()
         where = f" at index {tuple(int(i) for i in index)}" if diff.ndim else ""
-        raise Failure(f"{label} is wrong{where}: expected {e[index]:.10g}, got {g[index]:.10g}",
-                      key=label)
+        raise Failure(
+            f"{label} is wrong{where}: expected {e[index]:.10g}, got {g[index]:.10g}", key=label
+        )
 
 
-def _agrees(a: dict[str, np.ndarray] | Failure, b: dict[str, np.ndarray] | Failure,
-            rtol: float, labels: Sequence[str] | None = None) -> bool:
+def _agrees(
+    a: dict[str, np.ndarray] | Failure,
+    b: dict[str, np.ndarray] | Failure,
+    rtol: float,
+    labels: Sequence[str] | None = None,
+) -> bool:
     if isinstance(a, Failure) or isinstance(b, Failure):
         return isinstance(a, Failure) and isinstance(b, Failure) and a.key == b.key
     return set(a) == set(b) and all(_within(a[k], b[k], rtol) for k in labels or a)
 
 
-def _safe_observe(spec: Spec, fn: Callable[..., Any], case: Case) -> dict[str, np.ndarray] | Failure:
+def _safe_observe(
+    spec: Spec, fn: Callable[..., Any], case: Case
+) -> dict[str, np.ndarray] | Failure:
     try:
         with np.errstate(all="ignore"):
             return _observe(spec, fn, case)
@@ -291,11 +317,17 @@ def _safe_observe(spec: Spec, fn: Callable[..., Any], case: Case) -> dict[str, n
 
 def _f32(array: np.ndarray) -> bool:
     return array.dtype in (np.float16, np.float32) or bool(
-        np.array_equal(array, array.astype(np.float32).astype(array.dtype)))
+        np.array_equal(array, array.astype(np.float32).astype(array.dtype))
+    )
 
 
-def diagnose(spec: Spec, student: Callable[..., Any], index: int, failure: Failure,
-             got: dict[str, np.ndarray] | None) -> str | None:
+def diagnose(
+    spec: Spec,
+    student: Callable[..., Any],
+    index: int,
+    failure: Failure,
+    got: dict[str, np.ndarray] | None,
+) -> str | None:
     """The hint for the student's failure on ``spec.cases[index]``, from the mistake table first.
 
     A mistake matches if it fails the same way (same failure key) or returns the same values
@@ -316,16 +348,30 @@ def diagnose(spec: Spec, student: Callable[..., Any], index: int, failure: Failu
             if not isinstance(theirs, Failure) and _agrees(theirs, exp, spec.rtol, restrict):
                 continue  # this mistake is right in this case: no evidence
             if _agrees(mine, theirs, spec.rtol, restrict):
-                score = sum(_agrees(student_on[id(c)], _safe_observe(spec, mistake.answer, c),
-                                    spec.rtol) for c in others) if restrict is None else 0
+                score = (
+                    sum(
+                        _agrees(
+                            student_on[id(c)], _safe_observe(spec, mistake.answer, c), spec.rtol
+                        )
+                        for c in others
+                    )
+                    if restrict is None
+                    else 0
+                )
                 found.append((score, mistake.hint))
         if found:
             best = max(score for score, _ in found)
             return "\nor: ".join(dict.fromkeys(h for s, h in found if s == best))
         if got is None:
             return failure.hint
-        if restrict is None and label in got and label in exp and _f32(got[label]) \
-                and not _f32(exp[label]) and _within(got[label], exp[label], 1e-5):
+        if (
+            restrict is None
+            and label in got
+            and label in exp
+            and _f32(got[label])
+            and not _f32(exp[label])
+            and _within(got[label], exp[label], 1e-5)
+        ):
             return FLOAT32_HINT
     if got is not None and spec.note is not None:
         note = spec.note(case, got, exp)

@@ -1,4 +1,4 @@
-"""Checkers for the Adam exercises (exercises 4 and 5), against :mod:`tutorial_utils.reference.adam`.
+"""Checkers for the Adam exercises (4 and 5), against :mod:`tutorial_utils.reference.adam`.
 
 The student's functions take the state as plain arrays and the number ``t`` of the step being
 taken (``t = 1`` for the first step); the checkers compare parameters and moments with the
@@ -9,6 +9,7 @@ typical mistakes; the same table gives the hints and drives the wrong-answer tes
 
 from __future__ import annotations
 
+import functools
 from collections.abc import Callable
 from typing import Any
 
@@ -22,8 +23,9 @@ __all__ = ["check_adam_step", "check_amsgrad_step", "check_adamw_step"]
 DEFAULTS = {"lr": 1e-3, "beta1": 0.9, "beta2": 0.999, "eps": 1e-8}
 
 
-def _adam(p, g, m, v, v_max, t, lr, beta1, beta2, eps, wd=0.0, decoupled=False, amsgrad=False,
-          **wrong):  # type: ignore[no-untyped-def]
+def _adam(
+    p, g, m, v, v_max, t, lr, beta1, beta2, eps, wd=0.0, decoupled=False, amsgrad=False, **wrong
+):  # type: ignore[no-untyped-def]
     """One Adam/AMSGrad/AdamW step; each keyword in ``wrong`` switches on one typical mistake."""
     hp = {"lr": lr, "beta1": beta1, "beta2": beta2, "eps": eps}
     hp.update({k: DEFAULTS[k] for k in wrong.get("fixed", ())})  # a hard-coded default
@@ -38,7 +40,8 @@ def _adam(p, g, m, v, v_max, t, lr, beta1, beta2, eps, wd=0.0, decoupled=False, 
     w1 = 1 - beta1 if wrong.get("swap_m") else beta1
     new_m = w1 * m + (1 - w1) * g_m
     new_v = beta2 * (v_max if wrong.get("v_from_vmax") else v) + (1 - beta2) * (
-        g_v if wrong.get("v_linear") else g_v * g_v)
+        g_v if wrong.get("v_linear") else g_v * g_v
+    )
     new_max = np.maximum(v_max, g * g if wrong.get("max_g2") else new_v)
     te = t + wrong.get("t_offset", 0)
     bc1 = 1.0 if wrong.get("no_bc1") else 1 - beta1**te
@@ -80,8 +83,19 @@ def _amsgrad_student(**wrong):  # type: ignore[no-untyped-def]
 
 
 def _adamw_student(**wrong):  # type: ignore[no-untyped-def]
-    def step(param, grad, m, v, t, lr=1e-3, beta1=0.9, beta2=0.999, eps=1e-8, weight_decay=1e-2,
-             decoupled=True):
+    def step(
+        param,
+        grad,
+        m,
+        v,
+        t,
+        lr=1e-3,
+        beta1=0.9,
+        beta2=0.999,
+        eps=1e-8,
+        weight_decay=1e-2,
+        decoupled=True,
+    ):
         args = (param, grad, m, v, np.zeros_like(m), t, lr, beta1, beta2, eps, weight_decay)
         return _adam(*args, decoupled, **wrong)[:3]
 
@@ -89,7 +103,7 @@ def _adamw_student(**wrong):  # type: ignore[no-untyped-def]
 
 
 # fmt: off
-_COMMON = [  # (hint, mistake) shared by the three Adam-family exercises
+_COMMON: list[tuple[str, dict[str, Any]]] = [  # (hint, mistake) for all three exercises
     ("the bias correction is missing: divide m by 1 - beta1**t and v by 1 - beta2**t (t = 1 "
      "on the first step); without it the early steps have the wrong size",
      {"no_bc1": True, "no_bc2": True}),
@@ -118,10 +132,15 @@ _COMMON = [  # (hint, mistake) shared by the three Adam-family exercises
      "changed)", {"in_place": "v"}),
 ]
 # fmt: on
-ADAM = [Mistake(hint, _adam_student(**w)) for hint, w in _COMMON]
+
+
+def _table(student: Callable[..., Any], rows: list[tuple[str, dict[str, Any]]]) -> list[Mistake]:
+    return [Mistake(hint, student(**wrong)) for hint, wrong in rows]
+
+
+ADAM = _table(_adam_student, _COMMON)
 # fmt: off
-AMSGRAD = [Mistake(hint, _amsgrad_student(**w)) for hint, w in _COMMON] + [
-    Mistake(hint, _amsgrad_student(**w)) for hint, w in [
+AMSGRAD = _table(_amsgrad_student, _COMMON + [
         ("take the maximum of the RAW v (then bias-correct), as torch does; the maximum of the "
          "bias-corrected v_hat is optax's variant", {"max_of_vhat": True}),
         ("normalise by sqrt(v_max), not sqrt(v): that maximum is what makes AMSGrad different "
@@ -133,12 +152,8 @@ AMSGRAD = [Mistake(hint, _amsgrad_student(**w)) for hint, w in _COMMON] + [
         ("the moving average v is updated from v, not from v_max", {"v_from_vmax": True}),
         ("work on new arrays: new_v_max = np.maximum(v_max, new_v), not np.maximum(..., "
          "out=v_max) (the caller's v_max changed)", {"in_place": "v_max"}),
-    ]
-]
-# fmt: on
-# fmt: off
-ADAMW = [Mistake(hint, _adamw_student(**w)) for hint, w in _COMMON[:8]] + [
-    Mistake(hint, _adamw_student(**w)) for hint, w in [
+])
+ADAMW = _table(_adamw_student, _COMMON[:8] + [
         ("decoupled=True is AdamW: shrink theta by (1 - lr * weight_decay) and give Adam the "
          "plain gradient; adding weight_decay * theta to the gradient is the L2 penalty",
          {"l2_always": True}),
@@ -156,8 +171,7 @@ ADAMW = [Mistake(hint, _adamw_student(**w)) for hint, w in _COMMON[:8]] + [
         ("torch's L2 term adds weight_decay * theta to the gradient, not 2 * weight_decay * theta",
          {"wd_factor": 2.0}),
         ("weight decay is missing", {"wd_factor": 0.0}),
-    ]
-]
+])
 # fmt: on
 MISTAKES = {"check_adam_step": ADAM, "check_amsgrad_step": AMSGRAD, "check_adamw_step": ADAMW}
 FORMULAS = {
@@ -167,21 +181,34 @@ FORMULAS = {
 }
 
 
-def _reference(p, g, m, v, v_max, t, lr, beta1, beta2, eps, weight_decay=0.0, decoupled=False,
-               amsgrad=False):  # type: ignore[no-untyped-def]
+def _reference(
+    p, g, m, v, v_max, t, lr, beta1, beta2, eps, weight_decay=0.0, decoupled=False, amsgrad=False
+):  # type: ignore[no-untyped-def]
     state = AdamState(step=t - 1, m=m, v=v, v_max=v_max)
-    new_p, new = adam_step(p, g, state, lr=lr, betas=(beta1, beta2), eps=eps, amsgrad=amsgrad,
-                           weight_decay=weight_decay, decoupled_weight_decay=decoupled)
+    new_p, new = adam_step(
+        p,
+        g,
+        state,
+        lr=lr,
+        betas=(beta1, beta2),
+        eps=eps,
+        amsgrad=amsgrad,
+        weight_decay=weight_decay,
+        decoupled_weight_decay=decoupled,
+    )
     return new_p, new.m, new.v, new.v_max
 
 
 def _update_note(case: Case, got: dict[str, np.ndarray], exp: dict[str, np.ndarray]) -> str | None:
-    """"your update (new_param - param) is 10x too small" says more than the parameters."""
+    """ "your update (new_param - param) is 10x too small" says more than the parameters."""
     if "new_param" not in got or got["new_param"].shape != exp["new_param"].shape:
         return None
     param = np.asarray(case.args[0], dtype=np.float64)
-    note = ratio_hint(got["new_param"] - param, exp["new_param"] - param,
-                      "check the small constants (eps) and where they enter the formula")
+    note = ratio_hint(
+        got["new_param"] - param,
+        exp["new_param"] - param,
+        "check the small constants (eps) and where they enter the formula",
+    )
     return note and note.replace("your result", "your update (new_param - param)")
 
 
@@ -192,8 +219,9 @@ def _cases(seed: int, nargs: int) -> list[Case]:
     z = np.zeros((3, 4))
     m_old, v_old = 0.1 * rng.normal(size=(3, 4)), 0.01 * rng.random(size=(3, 4)) + 1e-4
 
-    def case(name: str, grad: Any = g, m: Any = z, v: Any = z, v_max: Any = z, t: int = 1,
-             **kw: float) -> Case:
+    def case(
+        name: str, grad: Any = g, m: Any = z, v: Any = z, v_max: Any = z, t: int = 1, **kw: float
+    ) -> Case:
         args = (p, grad, m, v, v_max, t) if nargs == 6 else (p, grad, m, v, t)
         return Case(name, args, {**DEFAULTS, **kw})
 
@@ -201,14 +229,28 @@ def _cases(seed: int, nargs: int) -> list[Case]:
         case("step 1, default hyperparameters"),
         case("step 1, tiny gradient (1e-7): eps matters", grad=g * 1e-7),
         case("step 1, huge gradient (1e8)", grad=g * 1e8),
-        case("step 2, moments from step 1", m=0.1 * g, v=0.001 * g * g, v_max=0.0012 * g * g,
-             t=2),
+        case("step 2, moments from step 1", m=0.1 * g, v=0.001 * g * g, v_max=0.0012 * g * g, t=2),
         case("step 1000", m=m_old, v=v_old, v_max=v_old * 1.5, t=1000),
-        case("step 10, lr=0.1, beta1=0.5, beta2=0.9, eps=1e-3", m=m_old, v=v_old, v_max=v_old,
-             t=10, lr=0.1, beta1=0.5, beta2=0.9, eps=1e-3),
+        case(
+            "step 10, lr=0.1, beta1=0.5, beta2=0.9, eps=1e-3",
+            m=m_old,
+            v=v_old,
+            v_max=v_old,
+            t=10,
+            lr=0.1,
+            beta1=0.5,
+            beta2=0.9,
+            eps=1e-3,
+        ),
         case("step 50, zero gradient", grad=z, m=m_old, v=v_old, v_max=v_old * 2, t=50),
-        case("step 3, shrinking gradient (v_max > v)", grad=0.01 * g, m=m_old, v=v_old,
-             v_max=v_old * 3.0, t=3),
+        case(
+            "step 3, shrinking gradient (v_max > v)",
+            grad=0.01 * g,
+            m=m_old,
+            v=v_old,
+            v_max=v_old * 3.0,
+            t=3,
+        ),
     ]
 
 
@@ -219,23 +261,43 @@ def check_adam_step(adam_step_fn: Callable[..., Any]) -> None:
     :math:`m_t = \beta_1 m + (1-\beta_1) g`, :math:`v_t = \beta_2 v + (1-\beta_2) g^2`,
     :math:`\theta_t = \theta - \eta\, \hat m_t / (\sqrt{\hat v_t} + \epsilon)`.
     """
-    run(Spec("check_adam_step", _cases(20, 5), ("new_param", "new_m", "new_v"),
-             ("param", "grad", "m", "v", "t"), ADAM,
-             lambda p, g, m, v, t, **kw: _reference(p, g, m, v, np.zeros_like(m), t, **kw)[:3],
-             order=("new_m", "new_v"), formulas=FORMULAS, note=_update_note), adam_step_fn)
+    run(
+        Spec(
+            "check_adam_step",
+            _cases(20, 5),
+            ("new_param", "new_m", "new_v"),
+            ("param", "grad", "m", "v", "t"),
+            ADAM,
+            lambda p, g, m, v, t, **kw: _reference(p, g, m, v, np.zeros_like(m), t, **kw)[:3],
+            order=("new_m", "new_v"),
+            formulas=FORMULAS,
+            note=_update_note,
+        ),
+        adam_step_fn,
+    )
 
 
 def check_amsgrad_step(amsgrad_step_fn: Callable[..., Any]) -> None:
-    r"""Check ``amsgrad_step(param, grad, m, v, v_max, t, lr=1e-3, beta1=0.9, beta2=0.999, eps=1e-8)``.
+    r"""Check ``amsgrad_step(param, grad, m, v, v_max, t, lr, beta1, beta2, eps)``.
 
     Returns ``(new_param, new_m, new_v, new_v_max)``. Expected (``torch.optim.Adam(amsgrad=True)``):
     Adam's moments, :math:`v^{\max}_t = \max(v^{\max}_{t-1}, v_t)` on the *raw* :math:`v_t`, and
     the step :math:`\theta - \eta\, \hat m_t / (\sqrt{v^{\max}_t / (1-\beta_2^t)} + \epsilon)`.
     """
-    run(Spec("check_amsgrad_step", _cases(21, 6), ("new_param", "new_m", "new_v", "new_v_max"),
-             ("param", "grad", "m", "v", "v_max", "t"), AMSGRAD,
-             lambda *a, **kw: _reference(*a, **kw, amsgrad=True), order=("new_m", "new_v"),
-             formulas=FORMULAS, note=_update_note), amsgrad_step_fn)
+    run(
+        Spec(
+            "check_amsgrad_step",
+            _cases(21, 6),
+            ("new_param", "new_m", "new_v", "new_v_max"),
+            ("param", "grad", "m", "v", "v_max", "t"),
+            AMSGRAD,
+            functools.partial(_reference, amsgrad=True),
+            order=("new_m", "new_v"),
+            formulas=FORMULAS,
+            note=_update_note,
+        ),
+        amsgrad_step_fn,
+    )
 
 
 def check_adamw_step(adamw_step_fn: Callable[..., Any]) -> None:

@@ -1,4 +1,4 @@
-"""Checkers for the clipping exercises (exercise 3), against :mod:`tutorial_utils.reference.clipping`.
+"""Checkers for the clipping exercises (3 and 3b), against :mod:`tutorial_utils.reference.clipping`.
 
 Cases: seeded random inputs and edge cases (zero gradient; norm below, at and above the
 threshold; tiny and huge scales; 0-d tensors). Results must equal the reference to a relative
@@ -113,7 +113,8 @@ NORM = [
     Mistake("use the Euclidean norm, not the largest element (inf-norm)",
             lambda g, c: g * min(c / (float(np.max(np.abs(g), initial=0)) + EPS), 1.0)),
     Mistake("use the Euclidean norm of all elements, sqrt(sum(g**2)); np.linalg.norm(g, 2) of a "
-            "matrix is its largest singular value", lambda g, c: g * min(c / (_mnorm(g, 2) + EPS), 1.0)),
+            "matrix is its largest singular value",
+            lambda g, c: g * min(c / (_mnorm(g, 2) + EPS), 1.0)),
     Mistake("return an array of the shape of grad, not a flattened one",
             lambda g, c: np.ravel(g) * min(c / (float(_l2(g)) + EPS), 1.0)),
     Mistake("work on a new array (g * coef), not g *= coef", _in_place_norm),
@@ -198,13 +199,15 @@ def _agc(axes_of: Callable[[int], Any] = unit_axes, **wrong: bool) -> Callable[.
     return agc
 
 
-def _agc_rank0_fails(grads: list, params: list, clip_factor: float = 0.01,
-                     eps: float = 1e-3) -> list:
+def _agc_rank0_fails(
+    grads: list, params: list, clip_factor: float = 0.01, eps: float = 1e-3
+) -> list:
     out = []
     for g, w in zip(grads, params):
         shape = (1, -1) if g.ndim == 1 else (g.shape[0], -1)  # IndexError for a 0-d tensor
-        out.append(_agc()([g.reshape(shape)], [w.reshape(shape)], clip_factor, eps)[0]
-                   .reshape(g.shape))
+        out.append(
+            _agc()([g.reshape(shape)], [w.reshape(shape)], clip_factor, eps)[0].reshape(g.shape)
+        )
     return out
 
 
@@ -222,7 +225,8 @@ AGC = [
             "element", _agc(lambda n: tuple(range(1, n)) if n > 1 else ())),
     Mistake("floor the weight norm: use max(||W_i||, eps), so zero-initialised units can move",
             _agc(no_w_floor=True)),
-    Mistake("floor the gradient norm in the denominator: max(||G_i||, 1e-6)", _agc(no_g_floor=True)),
+    Mistake("floor the gradient norm in the denominator: max(||G_i||, 1e-6)",
+            _agc(no_g_floor=True)),
     Mistake("clip only the units with ||G_i|| > limit; min(limit / max(||G_i||, 1e-6), 1) "
             "wrongly shrinks units with ||G_i|| < limit < 1e-6", _agc(min_form=True)),
     Mistake("clip the units whose gradient is too LARGE: ||G_i|| > clip_factor * "
@@ -352,7 +356,7 @@ def check_clip_by_global_norm(clip_by_global_norm: Callable[..., Any]) -> None:
     r"""Check ``clip_by_global_norm(grads, max_norm, norm_type=2.0) -> (list, total_norm)``.
 
     Expected: :math:`N = \|(\|g_1\|_p, \ldots, \|g_k\|_p)\|_p` (the norm *before* clipping) and
-    every :math:`g_i` times :math:`\min(c / (N + 10^{-6}), 1)`, as ``torch.nn.utils.clip_grad_norm_``.
+    every :math:`g_i` times :math:`\min(c / (N + 10^{-6}), 1)`, as torch's ``clip_grad_norm_``.
     """
     rng = _rng(3)
     base = [rng.normal(size=(3, 2)), rng.normal(size=4) * 3.0, rng.normal(size=(2, 2, 2)) * 0.1]
@@ -407,7 +411,8 @@ def check_adaptive_clip(adaptive_clip: Callable[..., Any]) -> None:
              {"clip_factor": 0.05, "eps": 0.01}),
         Case("tiny gradients: the 1e-6 floor, and a unit with ||G|| < limit < 1e-6",
              ([g_tiny], [w_tiny]), {"clip_factor": 1e-4}),
-        Case("rank-0 parameter (a scalar gain) and a bias", ([np.array(0.5), gb], [np.array(2.0), b])),
+        Case("rank-0 parameter (a scalar gain) and a bias",
+             ([np.array(0.5), gb], [np.array(2.0), b])),
         Case("huge gradients (1e8)", ([g_lin * 1e8, gb * 1e8], [w_lin, b])),
     ]
     run(Spec("check_adaptive_clip", cases, ["result"], ("grads", "params"), AGC,
@@ -419,8 +424,9 @@ def _noise_std(fn: Callable[..., Any]) -> tuple[float, float] | str:
     """(std, mean) of ``fn``'s result for zero gradients and noise; or why there is none."""
     try:
         with np.errstate(all="ignore"):
-            got = to_array(call(fn, np.zeros((4, 40_000)), 2.0, 1.5, np.random.default_rng(0)),
-                           "result").astype(np.float64)
+            got = to_array(
+                call(fn, np.zeros((4, 40_000)), 2.0, 1.5, np.random.default_rng(0)), "result"
+            ).astype(np.float64)
     except Failure as failure:
         return failure.message
     if got.shape != (40_000,):
@@ -455,16 +461,28 @@ def _noise_checks(student: Callable[..., Any], spec: Spec) -> int:
     std, mean = mine
     # 40 000 draws: the sample std is within 1.5% of the truth with overwhelming probability.
     if abs(std - target) > 0.015 * target or abs(mean) > 5 * target / np.sqrt(40_000):
-        hints = [m.hint for m in spec.mistakes if not isinstance(t := _noise_std(m.answer), str)
-                 and abs(t[0] - std) <= 0.03 * max(std, 1e-12)]
-        fail(spec.name, case, f"noise has standard deviation {std:.4g} and mean {mean:.3g}; "
-             f"expected standard deviation sigma * C / B = {target:.4g} and mean 0",
-             "\nor: ".join(hints) or None)
+        hints = [
+            m.hint
+            for m in spec.mistakes
+            if not isinstance(t := _noise_std(m.answer), str)
+            and abs(t[0] - std) <= 0.03 * max(std, 1e-12)
+        ]
+        fail(
+            spec.name,
+            case,
+            f"noise has standard deviation {std:.4g} and mean {mean:.3g}; "
+            f"expected standard deviation sigma * C / B = {target:.4g} and mean 0",
+            "\nor: ".join(hints) or None,
+        )
     problem = _reproducible(student)
     if problem:
         hints = [m.hint for m in spec.mistakes if _reproducible(m.answer) == problem]
-        fail(spec.name, "noise: reproducible with a seeded rng", problem,
-             "\nor: ".join(hints) or "draw the noise from rng")
+        fail(
+            spec.name,
+            "noise: reproducible with a seeded rng",
+            problem,
+            "\nor: ".join(hints) or "draw the noise from rng",
+        )
     return 2
 
 

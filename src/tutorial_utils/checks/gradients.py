@@ -18,9 +18,15 @@ from tutorial_utils.problems import ACTIVATIONS
 __all__ = ["check_numerical_gradient", "check_linear_backward", "check_backprop_norms"]
 
 
-def _difference(kind: str = "central", fixed_h: float | None = None, scale: float = 1.0,
-                only_1d_2d: bool = False, atleast_1d: bool = False, flatten: bool = False,
-                in_place: bool = False) -> Callable[..., np.ndarray]:
+def _difference(
+    kind: str = "central",
+    fixed_h: float | None = None,
+    scale: float = 1.0,
+    only_1d_2d: bool = False,
+    atleast_1d: bool = False,
+    flatten: bool = False,
+    in_place: bool = False,
+) -> Callable[..., np.ndarray]:
     """A finite-difference gradient with one thing changed."""
 
     def numgrad(f: Callable[[np.ndarray], float], x: Any, h: float = 1e-5) -> np.ndarray:
@@ -38,8 +44,14 @@ def _difference(kind: str = "central", fixed_h: float | None = None, scale: floa
             if not in_place:  # the in-place mistake leaves x[i] at old - h
                 x[i] = old
             mid = float(f(x)) if kind != "central" else 0.0
-            grad[i] = scale * {"central": (up - down) / (2 * h), "forward": (up - mid) / h,
-                               "backward": (mid - down) / h}[kind]
+            grad[i] = (
+                scale
+                * {
+                    "central": (up - down) / (2 * h),
+                    "forward": (up - mid) / h,
+                    "backward": (mid - down) / h,
+                }[kind]
+            )
         return grad.ravel() if flatten else grad
 
     return numgrad
@@ -149,8 +161,12 @@ def check_linear_backward(linear_backward: Callable[..., Any]) -> None:
     rng = np.random.default_rng(11)
 
     def data(batch: int, n_in: int, n_out: int, scale: float = 1.0) -> tuple[np.ndarray, ...]:
-        return (rng.normal(size=(batch, n_in)), rng.normal(size=(n_out, n_in)),
-                rng.normal(size=n_out), scale * rng.normal(size=(batch, n_out)))
+        return (
+            rng.normal(size=(batch, n_in)),
+            rng.normal(size=(n_out, n_in)),
+            rng.normal(size=n_out),
+            scale * rng.normal(size=(batch, n_out)),
+        )
 
     # fmt: off
     cases = [
@@ -167,8 +183,13 @@ def check_linear_backward(linear_backward: Callable[..., Any]) -> None:
     # fmt: on
 
 
-def _chain(derivative: str = "true", order: int = 1, square: bool = False, drop: int = 0,
-           transpose: bool = True) -> Callable:
+def _chain(
+    derivative: str = "true",
+    order: int = 1,
+    square: bool = False,
+    drop: int = 0,
+    transpose: bool = True,
+) -> Callable:
     """Gradient norms through h_l = phi(W_l h_{l-1}), with one thing changed."""
 
     def norms(weights: list, x: Any, grad_output: Any, activation: str = "tanh") -> np.ndarray:
@@ -176,10 +197,14 @@ def _chain(derivative: str = "true", order: int = 1, square: bool = False, drop:
         for W in weights:
             a = W @ h
             h, d = ACTIVATIONS[activation](a)
-            ders.append({"true": d, "none": np.ones_like(a),
-                         "of a": 1 - a**2 if activation == "tanh" else d,
-                         "relu at 0 is 1": (a >= 0).astype(float) if activation == "relu" else d,
-                         }[derivative])
+            ders.append(
+                {
+                    "true": d,
+                    "none": np.ones_like(a),
+                    "of a": 1 - a**2 if activation == "tanh" else d,
+                    "relu at 0 is 1": (a >= 0).astype(float) if activation == "relu" else d,
+                }[derivative]
+            )
         g = np.asarray(grad_output, dtype=np.float64)
         out = [np.linalg.norm(g)]
         for W, d in zip(reversed(weights), reversed(ders)):

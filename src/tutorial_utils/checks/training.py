@@ -19,8 +19,14 @@ STEPS = 3
 def _step(kind: str = "correct") -> Callable[..., tuple[float, float]]:
     """One training step as a student might write it; ``kind`` names the mistake."""
 
-    def train_step(model: nn.Module, loss_fn: Callable, optimizer: torch.optim.Optimizer,
-                   x: torch.Tensor, y: torch.Tensor, max_norm: float) -> tuple[float, float]:
+    def train_step(
+        model: nn.Module,
+        loss_fn: Callable,
+        optimizer: torch.optim.Optimizer,
+        x: torch.Tensor,
+        y: torch.Tensor,
+        max_norm: float,
+    ) -> tuple[float, float]:
         params = list(model.parameters())
         norm_type = math.inf if kind == "inf-norm" else 2.0
         max_norm = 1.0 if kind == "fixed max_norm" else max_norm
@@ -31,14 +37,14 @@ def _step(kind: str = "correct") -> Callable[..., tuple[float, float]]:
         loss = loss_fn(model(x), y)
         loss.backward()
         if kind == "clip by value":
-            norm = torch.nn.utils.get_total_norm([p.grad for p in params])
+            norm = torch.nn.utils.get_total_norm([p.grad for p in params if p.grad is not None])
             torch.nn.utils.clip_grad_value_(params, max_norm)
         elif kind in ("no clipping", "clip after step"):
-            norm = torch.nn.utils.get_total_norm([p.grad for p in params])
+            norm = torch.nn.utils.get_total_norm([p.grad for p in params if p.grad is not None])
         elif kind != "clip before backward":
             norm = torch.nn.utils.clip_grad_norm_(params, max_norm, norm_type)
         if kind == "post-clip norm":
-            norm = torch.nn.utils.get_total_norm([p.grad for p in params])
+            norm = torch.nn.utils.get_total_norm([p.grad for p in params if p.grad is not None])
         optimizer.step()
         if kind == "clip after step":
             torch.nn.utils.clip_grad_norm_(params, max_norm)
@@ -89,12 +95,16 @@ def _run_steps(train_step: Callable[..., Any], max_norm: float) -> tuple[Any, ..
     for step in range(1, STEPS + 1):
         result = call(train_step, model, nn.MSELoss(), optimizer, x, y, max_norm)
         if not (isinstance(result, (tuple, list)) and len(result) == 2):
-            raise Failure(f"step {step}: return a pair (loss, grad_norm), got {type(result).__name__}")
+            raise Failure(
+                f"step {step}: return a pair (loss, grad_norm), got {type(result).__name__}"
+            )
         for name, value in zip(("loss", "grad_norm"), result):
             array = to_array(value, f"{name} at step {step}")
             if array.size != 1:
-                raise Failure(f"{name} at step {step} should be one number, got shape "
-                              f"{array.shape}", "use .item()")
+                raise Failure(
+                    f"{name} at step {step} should be one number, got shape {array.shape}",
+                    "use .item()",
+                )
             out.append(array.reshape(()))
         out.append(torch.cat([p.detach().reshape(-1) for p in model.parameters()]).numpy())
     return tuple(out)
@@ -110,10 +120,24 @@ def check_train_step(train_step: Callable[..., Any]) -> None:
     small MLP for three consecutive steps, with clipping active and inactive, and with stale
     gradients left in the model beforehand.
     """
-    labels = tuple(f"{what} {step}" for step in range(1, STEPS + 1) for what in (
-        "loss at step", "grad_norm at step", "parameters after step"))
-    cases = [Case(f"{STEPS} steps, max_norm = {c:g}{note}", (c,)) for c, note in
-             ((0.5, " (clipping active)"), (1e6, " (no clipping)"), (2.0, ""))]
-    run(Spec("check_train_step", cases, labels, (), TRAIN_STEP,
-             lambda c: _run_steps(_step(), c),
-             invoke=lambda fn, case: _run_steps(fn, *case.args)), train_step)
+    labels = tuple(
+        f"{what} {step}"
+        for step in range(1, STEPS + 1)
+        for what in ("loss at step", "grad_norm at step", "parameters after step")
+    )
+    cases = [
+        Case(f"{STEPS} steps, max_norm = {c:g}{note}", (c,))
+        for c, note in ((0.5, " (clipping active)"), (1e6, " (no clipping)"), (2.0, ""))
+    ]
+    run(
+        Spec(
+            "check_train_step",
+            cases,
+            labels,
+            (),
+            TRAIN_STEP,
+            lambda c: _run_steps(_step(), c),
+            invoke=lambda fn, case: _run_steps(fn, *case.args),
+        ),
+        train_step,
+    )

@@ -2,8 +2,8 @@ r"""Adam, AMSGrad and AdamW as one pure NumPy step function.
 
 The state is an immutable :class:`AdamState`; :func:`adam_step` returns a new parameter array and a
 new state and never touches its inputs. The algebra *and the order of the floating-point
-operations* follow ``torch.optim.Adam`` (torch 2.13), so that the float64 results agree with
-PyTorch to the last few ulps.
+operations* follow ``torch.optim.Adam`` (:data:`tutorial_utils.TORCH_VERSION_TESTED`), so that
+the float64 results agree with PyTorch to the last few ulps.
 """
 
 from __future__ import annotations
@@ -87,9 +87,7 @@ def _check_state(state: AdamState, shape: tuple[int, ...]) -> tuple[np.ndarray, 
     for field in ("m", "v", "v_max"):
         array = _as_float_array(f"state.{field}", getattr(state, field))
         if array.shape != shape:
-            raise ValueError(
-                f"state.{field} has shape {array.shape} but param has shape {shape}"
-            )
+            raise ValueError(f"state.{field} has shape {array.shape} but param has shape {shape}")
         arrays.append(array)
     return tuple(arrays)
 
@@ -191,9 +189,7 @@ def adam_step(
     >>> np.round(p, 6).tolist(), s.step
     ([0.9, -1.9], 1)
     """
-    lr, (beta1, beta2), eps, weight_decay = check_adam_hyperparameters(
-        lr, betas, eps, weight_decay
-    )
+    lr, (beta1, beta2), eps, weight_decay = check_adam_hyperparameters(lr, betas, eps, weight_decay)
     theta = _as_float_array("param", param)
     g = _as_float_array("grad", grad)
     if g.shape != theta.shape:

@@ -7,12 +7,9 @@ from the device to the host. The per-parameter state has torch's layout (``step`
 ``torch.optim.Adam``/``AdamW`` and the other way round.
 
 On the CPU the batches are cut into chunks of about :data:`CPU_CHUNK_ELEMENTS` elements: each chunk
-goes through all the operations of the update while it is still in cache. A single batch over all
-parameters (what ``torch.optim.Adam(foreach=True)`` does) streams every tensor through memory once
-per operation, which on a 2-core CPU measured two to three times slower than torch's default
-one-tensor-at-a-time loop for 10M parameters; the chunks match that loop on large tensors and beat
-it by about 1.8 times on many small ones, where the loop's per-tensor Python overhead dominates
-(see ``benchmarks/bench_adam.py``). On CUDA there is one batch per (device, dtype), as in torch.
+goes through all the operations of the update while it is still in cache, instead of streaming every
+tensor through memory once per operation as a single batch over all parameters does. On CUDA there
+is one batch per (device, dtype), as in torch. ``benchmarks/bench_adam.py`` measures the effect.
 """
 
 from __future__ import annotations
@@ -20,7 +17,7 @@ from __future__ import annotations
 import math
 from collections import defaultdict
 from collections.abc import Callable, Iterable, Sequence
-from typing import Any, NamedTuple
+from typing import Any, NamedTuple, overload
 
 import torch
 from torch import Tensor
@@ -59,7 +56,8 @@ class Adam(torch.optim.Optimizer):
         \theta_t &= \theta - \frac{\alpha}{1 - \beta_1^t}\,
             \frac{m_t}{\sqrt{\hat v_t} / \sqrt{1 - \beta_2^t} + \epsilon}.
 
-    These are the operations of ``torch.optim.Adam`` (torch 2.13) in the same order, so the
+    These are the operations of ``torch.optim.Adam`` (the torch version in
+    :data:`tutorial_utils.TORCH_VERSION_TESTED`) in the same order, so the
     results agree with it bit for bit on the CPU; the NumPy twin is
     :func:`tutorial_utils.reference.adam_step`, whose docstring also explains how optax and Keras
     differ. Decoupled weight decay follows :cite:t:`loshchilov2019decoupled`, except that, as in
@@ -85,6 +83,12 @@ class Adam(torch.optim.Optimizer):
         Maximise the objective instead of minimising it.
     decoupled_weight_decay : bool, default False
         Decay the weights directly (AdamW) instead of adding :math:`\lambda\theta` to :math:`g`.
+    foreach : bool, optional
+        ``None`` or ``True``: multi-tensor updates (in cache-sized chunks on the CPU); ``False``:
+        one tensor at a time. The results are the same bit for bit.
+    capturable, differentiable, fused : bool
+        Accepted for torch's signature; only their defaults (``False``, ``False``, ``None`` or
+        ``False``) are supported, other values raise ``ValueError`` naming ``torch.optim.Adam``.
 
     Raises
     ------
@@ -99,9 +103,9 @@ class Adam(torch.optim.Optimizer):
 
     Notes
     -----
-    Differences from ``torch.optim.Adam``: no ``foreach``, ``fused``, ``capturable`` or
-    ``differentiable`` options, Tensor-valued ``lr``/``betas`` are converted to floats, and
-    hyperparameters are validated for each parameter group (torch checks only the defaults).
+    Differences from ``torch.optim.Adam``: no CUDA-graph capture, fused kernel or
+    differentiable step; Tensor-valued ``lr``/``betas`` are converted to floats; hyperparameters
+    are validated for each parameter group (torch checks only the defaults).
     """
 
     def __init__(
@@ -113,9 +117,23 @@ class Adam(torch.optim.Optimizer):
         weight_decay: float = 0.0,
         amsgrad: bool = False,
         *,
+        foreach: bool | None = None,
         maximize: bool = False,
+        capturable: bool = False,
+        differentiable: bool = False,
+        fused: bool | None = None,
         decoupled_weight_decay: bool = False,
     ) -> None:
+        for name, value, supported in (
+            ("capturable", capturable, (False,)),
+            ("differentiable", differentiable, (False,)),
+            ("fused", fused, (None, False)),
+        ):
+            if value not in supported:
+                raise ValueError(
+                    f"{name}={value!r} is not supported by tutorial_utils.torch_impl.Adam; use "
+                    f"torch.optim.{type(self).__name__}({name}={value!r}) instead"
+                )
         lr, betas, eps, weight_decay = check_adam_hyperparameters(lr, betas, eps, weight_decay)
         defaults = {
             "lr": lr,
@@ -124,6 +142,7 @@ class Adam(torch.optim.Optimizer):
             "weight_decay": weight_decay,
             "amsgrad": bool(amsgrad),
             "maximize": bool(maximize),
+            "foreach": foreach,
             "decoupled_weight_decay": bool(decoupled_weight_decay),
         }
         super().__init__(params, defaults)
@@ -155,6 +174,7 @@ class Adam(torch.optim.Optimizer):
         for group in self.param_groups:
             group.setdefault("amsgrad", False)
             group.setdefault("maximize", False)
+            group.setdefault("foreach", None)
             group.setdefault("decoupled_weight_decay", False)
 
     def _init_group(
@@ -193,6 +213,12 @@ class Adam(torch.optim.Optimizer):
             exp_avg_sqs.append(state["exp_avg_sq"])
             steps.append(step)
         return params, grads, exp_avgs, exp_avg_sqs, max_exp_avg_sqs, steps
+
+    @overload
+    def step(self, closure: None = None) -> None: ...
+
+    @overload
+    def step(self, closure: Callable[[], float]) -> float: ...
 
     @torch.no_grad()
     def step(self, closure: Callable[[], float] | None = None) -> float | None:
@@ -238,7 +264,7 @@ class AdamW(Adam):
 
     Parameters
     ----------
-    params, lr, betas, eps, amsgrad, maximize
+    params, lr, betas, eps, amsgrad, maximize, foreach, capturable, differentiable, fused
         As for :class:`Adam`.
     weight_decay : float, default 1e-2
         Decoupled decay rate :math:`\lambda \ge 0`.
@@ -254,6 +280,10 @@ class AdamW(Adam):
         amsgrad: bool = False,
         *,
         maximize: bool = False,
+        foreach: bool | None = None,
+        capturable: bool = False,
+        differentiable: bool = False,
+        fused: bool | None = None,
     ) -> None:
         super().__init__(
             params,
@@ -262,7 +292,11 @@ class AdamW(Adam):
             eps=eps,
             weight_decay=weight_decay,
             amsgrad=amsgrad,
+            foreach=foreach,
             maximize=maximize,
+            capturable=capturable,
+            differentiable=differentiable,
+            fused=fused,
             decoupled_weight_decay=True,
         )
 
@@ -283,13 +317,20 @@ class _Hyperparameters(NamedTuple):
     weight_decay: float
     decoupled_weight_decay: bool
     maximize: bool
+    foreach: bool  # False: one tensor per batch
 
     @classmethod
     def of(cls, group: dict[str, Any]) -> _Hyperparameters:
         beta1, beta2 = group["betas"]
         return cls(
-            group["lr"], beta1, beta2, group["eps"], group["weight_decay"],
-            group["decoupled_weight_decay"], group["maximize"],
+            lr=group["lr"],
+            beta1=beta1,
+            beta2=beta2,
+            eps=group["eps"],
+            weight_decay=group["weight_decay"],
+            decoupled_weight_decay=group["decoupled_weight_decay"],
+            maximize=group["maximize"],
+            foreach=group.get("foreach") is not False,
         )
 
 
@@ -331,6 +372,7 @@ def _adam_update(
 
     for (device, _), indices in batches.items():
         max_elements = CPU_CHUNK_ELEMENTS if device.type == "cpu" else math.inf
+        max_elements = max_elements if hp.foreach else 0  # 0: every tensor is a chunk of its own
         for chunk in _chunks([params[i] for i in indices], max_elements):
             chosen = [indices[i] for i in chunk]
             _adam_update_batch(
@@ -347,7 +389,7 @@ def _adam_update(
 
 def _adam_update_batch(
     params: list[Tensor],
-    grads: list[Tensor],
+    grads: list[Tensor] | tuple[Tensor, ...],
     exp_avgs: list[Tensor],
     exp_avg_sqs: list[Tensor],
     max_exp_avg_sqs: list[Tensor] | None,
@@ -361,20 +403,19 @@ def _adam_update_batch(
     is :math:`-\alpha / (1 - \beta_1^t)` for tensor ``i`` at its step count :math:`t`: the same
     Python floats, passed to the same operations, as in ``torch.optim.Adam(foreach=True)``.
     """
-    lr, beta1, beta2, eps, weight_decay, decoupled_weight_decay, maximize = hp
-    if maximize:
+    if hp.maximize:
         grads = torch._foreach_neg(grads)
-    if weight_decay != 0:
-        if decoupled_weight_decay:
-            torch._foreach_mul_(params, 1 - lr * weight_decay)
-        elif maximize:  # ``grads`` is already our own copy
-            torch._foreach_add_(grads, params, alpha=weight_decay)
+    if hp.weight_decay != 0:
+        if hp.decoupled_weight_decay:
+            torch._foreach_mul_(params, 1 - hp.lr * hp.weight_decay)
+        elif hp.maximize:  # ``grads`` is already our own copy
+            torch._foreach_add_(grads, params, alpha=hp.weight_decay)
         else:
-            grads = torch._foreach_add(grads, params, alpha=weight_decay)
+            grads = torch._foreach_add(grads, params, alpha=hp.weight_decay)
 
-    torch._foreach_lerp_(exp_avgs, grads, 1 - beta1)
-    torch._foreach_mul_(exp_avg_sqs, beta2)
-    torch._foreach_addcmul_(exp_avg_sqs, grads, grads, value=1 - beta2)
+    torch._foreach_lerp_(exp_avgs, grads, 1 - hp.beta1)
+    torch._foreach_mul_(exp_avg_sqs, hp.beta2)
+    torch._foreach_addcmul_(exp_avg_sqs, grads, grads, value=1 - hp.beta2)
     if max_exp_avg_sqs is not None:
         torch._foreach_maximum_(max_exp_avg_sqs, exp_avg_sqs)
         denoms = torch._foreach_sqrt(max_exp_avg_sqs)
@@ -382,5 +423,5 @@ def _adam_update_batch(
         denoms = torch._foreach_sqrt(exp_avg_sqs)
 
     torch._foreach_div_(denoms, bias_correction2_sqrts)
-    torch._foreach_add_(denoms, eps)
+    torch._foreach_add_(denoms, hp.eps)
     torch._foreach_addcdiv_(params, exp_avgs, denoms, negative_step_sizes)

@@ -1,7 +1,8 @@
 r"""Gradient clipping for PyTorch parameters, in place, in exact parity with ``torch.nn.utils``.
 
-``clip_grad_norm_`` and ``clip_grad_value_`` reproduce torch 2.13's functions operation by
-operation: gradients are grouped by (device, dtype), each group is reduced with
+``clip_grad_norm_``, ``clip_grad_value_``, ``get_total_norm`` and ``clip_grads_with_norm_``
+reproduce torch's functions (:data:`tutorial_utils.TORCH_VERSION_TESTED`) operation by operation,
+with torch's signatures: gradients are grouped by (device, dtype), each group is reduced with
 ``torch._foreach_norm`` and scaled with ``torch._foreach_mul_`` in its own dtype, and the clipping
 coefficient is applied unconditionally (no ``if``, hence no host-device synchronisation). On
 top of torch they add
@@ -22,7 +23,7 @@ import math
 import types
 import warnings
 from collections.abc import Iterable
-from typing import NamedTuple
+from typing import NamedTuple, cast
 
 import torch
 import torch.distributed as dist
@@ -31,6 +32,7 @@ from torch import Tensor
 # Private, but the very helpers torch.nn.utils.clip_grad uses (stable since torch 2.0): grouping
 # in C++ is what keeps a Python implementation as fast as torch's.
 from torch.utils._foreach_utils import (
+    _device_has_foreach_support,
     _group_tensors_by_device_and_dtype,
     _has_foreach_support,
 )
@@ -40,12 +42,20 @@ from tutorial_utils._validation import (
     AGC_DEFAULT_EPS,
     AGC_GRAD_NORM_FLOOR,
     CLIP_EPS,
+    check_non_negative,
+    check_norm_type,
     dtype_error,
     unit_axes,
 )
-from tutorial_utils._validation import check_non_negative, check_norm_type
 
-__all__ = ["clip_grad_value_", "clip_grad_norm_", "adaptive_clip_grad_", "per_example_clip"]
+__all__ = [
+    "clip_grad_value_",
+    "clip_grad_norm_",
+    "get_total_norm",
+    "clip_grads_with_norm_",
+    "adaptive_clip_grad_",
+    "per_example_clip",
+]
 
 TensorOrTensors = Tensor | Iterable[Tensor]
 
@@ -77,23 +87,52 @@ def _as_parameter_list(parameters: TensorOrTensors) -> list[Tensor]:
     return parameters
 
 
-def _group_grads(parameters: list[Tensor]) -> tuple[list[Tensor], list[_Group]]:
-    """The non-``None`` gradients and their (device, dtype) groups, after checking the dtypes.
+def _group_grads(
+    grads: list[Tensor], names: list[str] | None = None, foreach: bool | None = None
+) -> list[_Group]:
+    """The (device, dtype) groups of ``grads``, after checking the dtypes, as torch groups them.
 
-    Grouping runs in C++ (torch's helper). The dtype check and the foreach-support check run once
-    per group, where torch repeats the latter per tensor in each half of ``clip_grad_norm_``.
+    Grouping runs in C++ (torch's helper). ``foreach=None`` uses the multi-tensor kernels where
+    the device supports them, ``False`` never, ``True`` always (a ``RuntimeError`` where they do
+    not exist, as in torch). ``names[i]`` names ``grads[i]`` in a dtype error.
     """
-    grads = [p.grad for p in parameters if p.grad is not None]
-    grouped = _group_tensors_by_device_and_dtype([grads]) if grads else {}
+    grouped = _group_tensors_by_device_and_dtype(cast("list[list[Tensor | None]]", [grads]))
     groups = []
-    for (device, dtype), ([tensors], _) in grouped.items():
+    for (device, dtype), ([group_tensors], _) in grouped.items():
+        tensors = cast("list[Tensor]", group_tensors)
         if not dtype.is_floating_point:  # integer, bool and complex gradients
-            index = next(
-                i for i, p in enumerate(parameters) if p.grad is not None and p.grad.dtype == dtype
+            index = next(i for i, g in enumerate(grads) if g.dtype == dtype)
+            raise dtype_error(names[index] if names else f"tensors[{index}]", dtype)
+        if foreach is None:
+            use = _has_foreach_support(tensors, device)
+        elif foreach and not _device_has_foreach_support(device):
+            raise RuntimeError(
+                f"foreach=True was passed, but can't use the foreach API on {device.type} tensors"
             )
-            raise dtype_error(f"parameters[{index}].grad", dtype)
-        groups.append(_Group(device, dtype, tensors, _has_foreach_support(tensors, device)))
-    return grads, groups
+        else:
+            use = bool(foreach)
+        groups.append(_Group(device, dtype, tensors, use))
+    return groups
+
+
+def _grads_of(parameters: TensorOrTensors) -> tuple[list[Tensor], list[str]]:
+    """The non-``None`` gradients of ``parameters`` and their names for error messages."""
+    params = _as_parameter_list(parameters)
+    pairs = [(p.grad, f"parameters[{i}].grad") for i, p in enumerate(params) if p.grad is not None]
+    return [g for g, _ in pairs], [n for _, n in pairs]
+
+
+def _check_process_group(process_group: object) -> None:
+    """A named ``TypeError`` for anything but ``None`` or a ``torch.distributed.ProcessGroup``."""
+    group_type = getattr(dist, "ProcessGroup", None)
+    if process_group is not None and (
+        group_type is None or not isinstance(process_group, group_type)
+    ):
+        raise TypeError(
+            "process_group must be a torch.distributed.ProcessGroup (e.g. dist.group.WORLD) or "
+            f"None, got {type(process_group).__name__}; note that torch's fifth positional "
+            "argument is foreach, so process_group must be passed by keyword"
+        )
 
 
 def _check_devices(groups: list[_Group]) -> None:
@@ -185,7 +224,9 @@ def _check_finite(total_norm: Tensor, norm_type: float) -> None:
 
 
 @torch.no_grad()
-def clip_grad_value_(parameters: TensorOrTensors, clip_value: float) -> None:
+def clip_grad_value_(
+    parameters: TensorOrTensors, clip_value: float, foreach: bool | None = None
+) -> None:
     r"""Clip every gradient element to :math:`[-c, c]`, in place.
 
     .. math::
@@ -202,6 +243,9 @@ def clip_grad_value_(parameters: TensorOrTensors, clip_value: float) -> None:
     clip_value : float
         :math:`c \ge 0`. torch does not check it (a negative value sets every element to
         :math:`-|c|`); here a negative or NaN value raises ``ValueError``.
+    foreach : bool, optional
+        As in torch: ``None`` uses the multi-tensor kernels where the device has them, ``True``
+        requires them (``RuntimeError`` otherwise), ``False`` clips one tensor at a time.
 
     Raises
     ------
@@ -211,7 +255,7 @@ def clip_grad_value_(parameters: TensorOrTensors, clip_value: float) -> None:
         If a gradient is not real floating point (the message names the parameter).
     """
     c = check_non_negative("clip_value", clip_value)
-    _, groups = _group_grads(_as_parameter_list(parameters))
+    groups = _group_grads(*_grads_of(parameters), foreach=foreach)
     for group in groups:
         if group.foreach:
             torch._foreach_clamp_min_(group.tensors, -c)
@@ -227,6 +271,8 @@ def clip_grad_norm_(
     max_norm: float,
     norm_type: float = 2.0,
     error_if_nonfinite: bool = False,
+    foreach: bool | None = None,
+    *,
     process_group: dist.ProcessGroup | None = None,
 ) -> Tensor:
     r"""Rescale all gradients together so that their joint norm is at most ``max_norm``, in place.
@@ -260,13 +306,17 @@ def clip_grad_norm_(
     error_if_nonfinite : bool, default False
         Raise ``RuntimeError`` (saying whether the norm is NaN or inf) instead of scaling by a
         non-finite norm. Checking costs one host-device synchronisation.
+    foreach : bool, optional
+        As in torch: ``None`` uses the multi-tensor kernels where the device has them, ``True``
+        requires them (``RuntimeError`` otherwise), ``False`` works one tensor at a time.
     process_group : torch.distributed.ProcessGroup, optional
         For gradients sharded over the ranks of this group (each rank passes only its shard):
         every rank contributes :math:`N_r^p` to an all-reduce sum (a max for :math:`p=\infty`),
         so all ranks clip with the same global norm :math:`N = (\sum_r N_r^p)^{1/p}`. Every
         rank must call this function, even one that holds no gradients. Clipping each shard
         with its own norm is wrong: the ranks would scale by different factors and the
-        full gradient would change direction.
+        full gradient would change direction. Keyword only (torch's fifth positional argument
+        is ``foreach``); anything but a process group raises ``TypeError``.
 
     Returns
     -------
@@ -285,10 +335,25 @@ def clip_grad_norm_(
         If ``error_if_nonfinite`` is true and the total norm is NaN or inf.
     """
     max_norm = check_non_negative("max_norm", max_norm)
-    norm_type = check_norm_type(norm_type)
-    grads, groups = _group_grads(_as_parameter_list(parameters))
-    _check_devices(groups)
+    _check_process_group(process_group)
+    params = _as_parameter_list(parameters)  # a generator is consumed once
+    grads, names = _grads_of(params)
+    total_norm = _total_norm(grads, names, norm_type, error_if_nonfinite, foreach, process_group)
+    clip_grads_with_norm_(params, max_norm, total_norm, foreach)
+    return total_norm
 
+
+def _total_norm(
+    grads: list[Tensor],
+    names: list[str] | None,
+    norm_type: float,
+    error_if_nonfinite: bool,
+    foreach: bool | None,
+    process_group: dist.ProcessGroup | None = None,
+) -> Tensor:
+    norm_type = check_norm_type(norm_type)
+    groups = _group_grads(grads, names, foreach)
+    _check_devices(groups)
     if grads:
         total_norm = _local_total_norm(grads, groups, norm_type)
     elif process_group is not None and dist.get_backend(process_group) == "nccl":
@@ -299,7 +364,44 @@ def clip_grad_norm_(
         total_norm = _all_reduce_norm(total_norm, norm_type, process_group)
     if error_if_nonfinite:
         _check_finite(total_norm, norm_type)
+    return total_norm
 
+
+@torch.no_grad()
+def get_total_norm(
+    tensors: TensorOrTensors,
+    norm_type: float = 2.0,
+    error_if_nonfinite: bool = False,
+    foreach: bool | None = None,
+) -> Tensor:
+    r"""The norm of ``tensors`` taken together, :math:`\|(\|t_1\|_p, \ldots, \|t_k\|_p)\|_p`.
+
+    The first half of :func:`clip_grad_norm_`, with the signature of
+    ``torch.nn.utils.get_total_norm`` (torch >= 2.6): ``tensors`` are the gradients themselves
+    (``[p.grad for p in model.parameters()]``), not the parameters. Same checks as
+    :func:`clip_grad_norm_` (``norm_type`` 1, 2 or inf; real floating point).
+    """
+    tensors = [tensors] if isinstance(tensors, Tensor) else list(tensors)
+    return _total_norm(tensors, None, norm_type, error_if_nonfinite, foreach)
+
+
+@torch.no_grad()
+def clip_grads_with_norm_(
+    parameters: TensorOrTensors,
+    max_norm: float,
+    total_norm: Tensor,
+    foreach: bool | None = None,
+) -> None:
+    r"""Scale every gradient by :math:`\min(c / (N + 10^{-6}), 1)` for a given total norm ``N``.
+
+    The second half of :func:`clip_grad_norm_`, with the signature of
+    ``torch.nn.utils.clip_grads_with_norm_`` (torch >= 2.6); ``total_norm`` must be a tensor
+    (e.g. from :func:`get_total_norm`), as in torch.
+    """
+    max_norm = check_non_negative("max_norm", max_norm)
+    if not isinstance(total_norm, Tensor):
+        raise TypeError(f"total_norm must be a torch.Tensor, got {type(total_norm).__name__}")
+    groups = _group_grads(*_grads_of(parameters), foreach=foreach)
     clip_coef = torch.clamp(max_norm / (total_norm + CLIP_EPS), max=1.0)
     for group in groups:
         coef_on_device = clip_coef.to(group.device)
@@ -308,7 +410,6 @@ def clip_grad_norm_(
         else:
             for g in group.tensors:
                 g.mul_(coef_on_device)
-    return total_norm
 
 
 @torch.no_grad()

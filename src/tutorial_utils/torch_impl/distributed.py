@@ -27,8 +27,7 @@ import torch.distributed as dist
 import torch.multiprocessing as mp
 from torch import Tensor
 
-from tutorial_utils._validation import dtype_error
-from tutorial_utils._validation import check_non_negative, check_norm_type
+from tutorial_utils._validation import check_non_negative, check_norm_type, dtype_error
 from tutorial_utils.torch_impl.clipping import clip_grad_norm_
 
 __all__ = ["clip_sharded_demo"]
