@@ -95,7 +95,7 @@ def test_full_book_titles_solutions_as_solutions(full: Path) -> None:
         heading = h1.get_text(" ", strip=True).rstrip("#").strip() if h1 else ""
         tab = soup.title.get_text(strip=True) if soup.title else ""
         for what, text in (("H1", heading), ("tab title", tab), ("search title", titles[docname])):
-            if not re.match(r"Solution \d+\b", text):
+            if not re.match(r"Solution \d+[a-z]?\b", text):
                 problems.append(f"{docname}: {what} is {text!r}")
     # Every navigation label (sidebar, previous/next) that points at a solution says "Solution".
     for page in _pages(full):
