@@ -2,7 +2,11 @@
 
 from __future__ import annotations
 
+import copy
+import importlib.metadata
+import importlib.util
 import os
+import re
 import shutil
 import subprocess
 import sys
@@ -19,10 +23,25 @@ REPO = Path(__file__).resolve().parents[1]
 SOLUTION_CELL = '''\
 def double(x):
     """Return 2 x."""
-    ### BEGIN SOLUTION: Task 1 - return twice x
+    # Task 1: return twice x
+    ### BEGIN SOLUTION
     y = 2 * x
     return y
     ### END SOLUTION'''
+REPOSITORY = "https://github.com/example/book"
+CONFIG = f"title: toy\nrepository:\n  url: {REPOSITORY}\n  branch: main\n"
+
+
+def answer(source: str, grade_id: str = "task1-answer") -> nbformat.NotebookNode:
+    return new_code_cell(source, metadata={"nbgrader": {
+        "grade": False, "grade_id": grade_id, "locked": False, "schema_version": 3,
+        "solution": True, "task": False}})
+
+
+def graded(source: str, grade_id: str = "task1-test", points: int = 1) -> nbformat.NotebookNode:
+    return new_code_cell(source, metadata={"nbgrader": {
+        "grade": True, "grade_id": grade_id, "locked": True, "points": points,
+        "schema_version": 3, "solution": False, "task": False}})
 
 
 def make_solution(cells: list) -> nbformat.NotebookNode:
@@ -38,10 +57,10 @@ def make_solution(cells: list) -> nbformat.NotebookNode:
 def good_solution() -> nbformat.NotebookNode:
     return make_solution(
         [
-            new_markdown_cell("# Toy exercise\nImplement `double`."),
+            new_markdown_cell("# Solution 0: toy\nImplement `double`."),
             new_code_cell("import math\nprint(round(math.pi, 3))"),
-            new_code_cell(SOLUTION_CELL),
-            new_code_cell("assert double(21) == 42\nprint('ok')"),
+            answer(SOLUTION_CELL),
+            graded("assert double(21) == 42, 'expected 42'\nprint('ok')"),
             new_markdown_cell("Discussion of the answer.", metadata={"tags": ["solution-only"]}),
             new_code_cell("print('independent', 1 + 1)"),
         ]
@@ -50,6 +69,7 @@ def good_solution() -> nbformat.NotebookNode:
 
 def write_solution(directory: Path, nb: nbformat.NotebookNode, name: str = "ex00_toy.ipynb") -> Path:
     directory.mkdir(parents=True, exist_ok=True)
+    (directory.parent / "_config.yml").write_text(CONFIG)
     path = directory / name
     nbformat.write(nb, path)
     return path
@@ -58,33 +78,27 @@ def write_solution(directory: Path, nb: nbformat.NotebookNode, name: str = "ex00
 # ----------------------------------------------------------------------------------------------
 # Pure stubbing (no kernel)
 # ----------------------------------------------------------------------------------------------
-def test_stub_keeps_indentation_and_message():
+def test_stub_is_nbgrader_default_at_the_marker_indentation():
     source, regions = gen.stub_source(SOLUTION_CELL, "x.ipynb, cell 2")
     assert regions == 1
     assert source.splitlines() == [
         "def double(x):",
         '    """Return 2 x."""',
-        "    raise NotImplementedError('Task 1 - return twice x')",
+        "    # Task 1: return twice x",
+        "    # YOUR CODE HERE",
+        "    raise NotImplementedError()",
     ]
     compile(source, "<stub>", "exec")  # the stub is valid Python
 
 
-def test_stub_without_message_uses_default_and_several_regions():
+def test_several_regions():
     source = "### BEGIN SOLUTION\na = 1\n### END SOLUTION\nb = 2\n  ### BEGIN SOLUTION\n  c = 3\n  ### END SOLUTION"
     stubbed, regions = gen.stub_source(source, "x")
     assert regions == 2
     assert stubbed.splitlines() == [
-        f"raise NotImplementedError({gen.DEFAULT_MESSAGE!r})",
-        "b = 2",
-        f"  raise NotImplementedError({gen.DEFAULT_MESSAGE!r})",
+        "# YOUR CODE HERE", "raise NotImplementedError()", "b = 2",
+        "  # YOUR CODE HERE", "  raise NotImplementedError()",
     ]
-
-
-def test_message_with_quotes_is_escaped():
-    stubbed, _ = gen.stub_source("### BEGIN SOLUTION: use 'np.sign' and \"abs\"\nx=1\n### END SOLUTION", "x")
-    namespace: dict = {}
-    with pytest.raises(NotImplementedError, match="use 'np.sign' and \"abs\""):
-        exec(compile(stubbed, "<stub>", "exec"), namespace)
 
 
 @pytest.mark.parametrize(
@@ -93,9 +107,10 @@ def test_message_with_quotes_is_escaped():
         ("### BEGIN SOLUTION\nx = 1", "BEGIN SOLUTION' without '### END SOLUTION'"),
         ("### BEGIN SOLUTION\n### BEGIN SOLUTION\nx = 1\n### END SOLUTION", "nested"),
         ("x = 1\n### END SOLUTION", "without a '### BEGIN SOLUTION'"),
-        ("### BEGIN SOLUTION implement it\nx=1\n### END SOLUTION", "must start with ':'"),
+        ("### BEGIN SOLUTION: implement it\nx=1\n### END SOLUTION", "comment line above"),
         ("### BEGIN SOLUTION\nx=1\n### END SOLUTION now", "after '### END SOLUTION'"),
         ("x = 1  ### BEGIN SOLUTION\n### END SOLUTION", "malformed solution marker"),
+        ("# see END SOLUTION below\n", "malformed solution marker"),
     ],
 )
 def test_malformed_markers_name_notebook_cell_and_line(source, fragment):
@@ -105,15 +120,80 @@ def test_malformed_markers_name_notebook_cell_and_line(source, fragment):
     assert fragment in str(info.value)
 
 
+@pytest.mark.parametrize(
+    ("mutate", "fragment"),
+    [
+        (lambda nb: nb.cells[2].metadata.pop("nbgrader"), "not an nbgrader answer cell"),
+        (lambda nb: nb.cells.__setitem__(1, answer("x = 1", "other")), "without a '### BEGIN SOLUTION'"),
+        (lambda nb: nb.cells[3].metadata["nbgrader"].pop("points"), "has no points"),
+        (lambda nb: nb.cells[3].metadata["nbgrader"].update(grade_id="task1-answer"), "duplicate grade_id"),
+        (lambda nb: nb.cells.__setitem__(0, new_markdown_cell("No title")), "'# Solution N: title'"),
+    ],
+)
+def test_nbgrader_metadata_errors_name_the_cell(mutate, fragment):
+    nb = good_solution()
+    mutate(nb)
+    with pytest.raises(gen.ExerciseGenError, match=re.escape(fragment)):
+        gen.refresh_solution(nb, "sol.ipynb", REPOSITORY)
+        gen.build_exercise(nb, "sol.ipynb")
+
+
+def test_refresh_inserts_one_setup_cell_and_the_titles():
+    nb = good_solution()
+    nb.cells[0].source = nb.cells[0].source.replace("Solution 0", "Exercise 0")
+    gen.refresh_solution(nb, "sol.ipynb", REPOSITORY)
+    assert nb.cells[0].source.startswith("# Solution 0: toy\n")
+    assert nb.cells[1]["id"] == gen.SETUP_CELL_ID
+    assert nb.cells[1].metadata["nbgrader"]["locked"] is True
+    assert f'"git+{REPOSITORY}"' in nb.cells[1].source
+    once = copy.deepcopy(nb)
+    gen.refresh_solution(nb, "sol.ipynb", REPOSITORY)  # idempotent
+    assert nb == once
+    exercise, _ = gen.build_exercise(nb, "sol.ipynb")
+    assert exercise.cells[0].source.startswith("# Exercise 0: toy\n")
+    assert exercise.cells[1].source == nb.cells[1].source
+
+
+def test_setup_cell_is_short_and_never_replaces_torch():
+    source = gen.setup_source(REPOSITORY)
+    assert len(source.splitlines()) <= 15
+    assert "TUTORIAL_UTILS_SOURCE" in source and "invalidate_caches" in source
+    assert "torch==" in source and "--constraint" in source
+    compile(source, "<setup>", "exec")
+
+
+def test_setup_cell_installs_from_the_variable_when_missing(tmp_path, monkeypatch):
+    """Run the cell with tutorial_utils hidden and pip replaced by a recorder."""
+    calls = []
+    monkeypatch.setenv("TUTORIAL_UTILS_SOURCE", "/some/checkout")
+    real_find_spec = importlib.util.find_spec
+    monkeypatch.setattr(importlib.util, "find_spec",
+                        lambda name, *a: None if name == "tutorial_utils" else real_find_spec(name, *a))
+    monkeypatch.setattr(subprocess, "check_call", lambda cmd: calls.append(cmd))
+    exec(compile(gen.setup_source(REPOSITORY), "<setup>", "exec"), {})
+    (cmd,) = calls
+    assert cmd[:4] == [sys.executable, "-m", "pip", "install"] and cmd[-1] == "/some/checkout"
+    pins = Path(cmd[cmd.index("--constraint") + 1]).read_text()
+    assert pins == f"torch=={importlib.metadata.version('torch')}\n"
+
+
+def test_repository_url_comes_from_the_config(tmp_path):
+    (tmp_path / "_config.yml").write_text(CONFIG)
+    assert gen.repository_url(tmp_path / "_config.yml") == REPOSITORY
+    (tmp_path / "bad.yml").write_text("title: x\n")
+    with pytest.raises(gen.ExerciseGenError, match="no repository.url"):
+        gen.repository_url(tmp_path / "bad.yml")
+
+
 def test_marker_in_markdown_cell_is_an_error():
-    nb = make_solution([new_markdown_cell("Text\n### BEGIN SOLUTION\n"), new_code_cell(SOLUTION_CELL)])
+    nb = make_solution([new_markdown_cell("Text\n### BEGIN SOLUTION\n"), answer(SOLUTION_CELL)])
     with pytest.raises(gen.ExerciseGenError, match=r"sol\.ipynb, cell 0: solution marker in a markdown cell"):
         gen.build_exercise(nb, "sol.ipynb")
 
 
 def test_notebook_without_regions_is_an_error():
     with pytest.raises(gen.ExerciseGenError, match="no '### BEGIN SOLUTION' region"):
-        gen.build_exercise(make_solution([new_code_cell("x = 1")]), "sol.ipynb")
+        gen.build_exercise(make_solution([new_markdown_cell("# Solution 0: t"), new_code_cell("x = 1")]), "sol.ipynb")
 
 
 def test_build_exercise_drops_solution_only_and_copies_the_rest():
@@ -121,9 +201,10 @@ def test_build_exercise_drops_solution_only_and_copies_the_rest():
     exercise, stubs = gen.build_exercise(solution, "sol.ipynb")
     assert [c["id"] for c in exercise.cells] == ["cell-0", "cell-1", "cell-2", "cell-3", "cell-5"]
     assert stubs == [2]
-    for kept in (0, 1, 3):
+    assert exercise.cells[0].source == solution.cells[0].source.replace("Solution", "Exercise")
+    for kept in (1, 3):
         assert exercise.cells[kept].source == solution.cells[kept].source
-    assert "NotImplementedError('Task 1 - return twice x')" in exercise.cells[2].source
+    assert "# Task 1: return twice x\n    # YOUR CODE HERE" in exercise.cells[2].source
     assert "2 * x" not in exercise.cells[2].source
     assert solution.cells[2].source == SOLUTION_CELL  # the input is not mutated
 
@@ -191,25 +272,31 @@ def copy_tree(src: Path, dst: Path) -> Path:
 def test_generated_exercise_content(generated):
     nb = nbformat.read(generated / "exercises" / "ex00_toy.ipynb", as_version=4)
     sources = [c.source for c in nb.cells]
-    assert len(sources) == 5  # solution-only cell dropped
-    stub, check, independent = nb.cells[2], nb.cells[3], nb.cells[4]
-    assert "raise NotImplementedError" in stub.source
+    assert len(sources) == 6  # setup cell added, solution-only cell dropped
+    assert nb.cells[0].source.startswith("# Exercise 0: toy")
+    assert nb.cells[1]["id"] == gen.SETUP_CELL_ID and nb.cells[1].outputs == []
+    stub, check, independent = nb.cells[3], nb.cells[4], nb.cells[5]
+    assert "raise NotImplementedError()" in stub.source
     assert "raises-exception" in stub.metadata["tags"]
     assert "raises-exception" in check.metadata["tags"]
     (error,) = check.outputs
     assert (error.output_type, error.ename, error.evalue) == (
         "error",
         "NotImplementedError",
-        "Task 1 - return twice x",
+        "",
     )
-    assert error.traceback == ["NotImplementedError: Task 1 - return twice x"]
-    assert nb.cells[1].outputs[0].text == "3.142\n"
+    assert error.traceback == ["NotImplementedError: "]
+    assert nb.cells[2].outputs[0].text == "3.142\n"
     assert independent.outputs[0].text == "independent 2\n"
     assert "tags" not in independent.metadata
     assert all("execution" not in c.metadata for c in nb.cells)
     meta = nb.metadata["exercise_gen"]
     assert meta["source"] == "ex00_toy.ipynb"
-    assert meta["source_sha256"] == gen.source_hash(good_solution())
+    refreshed = good_solution()
+    gen.refresh_solution(refreshed, "x", REPOSITORY)
+    assert meta["source_sha256"] == gen.source_hash(refreshed)
+    solution = nbformat.read(generated / "solutions" / "ex00_toy.ipynb", as_version=4)
+    assert solution.cells[1]["id"] == gen.SETUP_CELL_ID  # the solution was refreshed on disk
     assert meta["content_sha256"] == gen.content_hash(nb)
 
 
@@ -283,8 +370,9 @@ def test_unexpected_error_in_exercise_is_reported_and_nothing_written(tmp_path, 
     write_solution(sols, nb)
     assert gen.main([str(sols), str(exs)]) == 1
     err = capsys.readouterr().err
-    # Named by the solution cell the author edits (cell 5), then the exercise's own index.
-    assert "ex00_toy.ipynb, cell 5 (exercise cell 4): the exercise raised NameError" in err
+    # Named by the solution cell the author edits (cell 6 once the setup cell is inserted),
+    # then the exercise's own index.
+    assert "ex00_toy.ipynb, cell 6 (exercise cell 5): the exercise raised NameError" in err
     assert list(exs.iterdir()) == []
 
 
@@ -296,6 +384,7 @@ def test_help_documents_the_markers():
         check=True,
     )
     assert "BEGIN SOLUTION" in result.stdout and "--check" in result.stdout
+    assert "--config" in result.stdout
 
 
 @pytest.mark.skipif(not (REPO / "solutions").is_dir(), reason="no solutions/ directory")

@@ -4,34 +4,58 @@ Usage::
 
     python -m tutorial_utils.exercise_gen SOLUTIONS_DIR EXERCISES_DIR [--force] [--check]
                                           [--execute-solutions] [--timeout SECONDS]
+                                          [--config _config.yml]
 
 ``make exercises`` runs ``python -m tutorial_utils.exercise_gen solutions exercises``.
 
 Conventions in a solution notebook (``SOLUTIONS_DIR/*.ipynb``)
 ---------------------------------------------------------------
-* In a **code** cell, the lines between a ``### BEGIN SOLUTION`` line and the next
-  ``### END SOLUTION`` line (the nbgrader convention) are the answer. The BEGIN line may carry the
-  message the student sees, after a colon::
+The solution notebooks are nbgrader *source* notebooks: an instructor can copy one into an
+nbgrader course (``source/<assignment>/``) and run ``nbgrader generate_assignment`` with default
+settings. Hence:
 
-      def clip_by_norm(grad, max_norm):
-          ### BEGIN SOLUTION: Task 2 - scale grad by min(max_norm / (norm + 1e-6), 1)
-          norm = np.linalg.norm(grad)
-          return grad * min(max_norm / (norm + 1e-6), 1.0)
-          ### END SOLUTION
+* The first cell is markdown whose first line is ``# Solution N: title`` (or ``# Exercise N:``;
+  the generator rewrites it to ``Solution N`` in the solution and ``Exercise N`` in the exercise).
+* In an **answer** cell (a code cell with nbgrader metadata ``solution: true``) the lines between
+  a ``### BEGIN SOLUTION`` line and the next ``### END SOLUTION`` line are the answer. In the
+  exercise each region, markers included, becomes nbgrader's default stub at the indentation of
+  the BEGIN marker::
 
-  In the exercise the whole region, markers included, becomes one line at the indentation of the
-  BEGIN marker: ``raise NotImplementedError('Task 2 - scale grad by ...')`` (without a message:
-  ``'Replace this line with your solution.'``). A cell may hold several regions.
-* A cell tagged ``solution-only`` (for instance a discussion of the answer) is left out of the
-  exercise. Every other cell is copied unchanged: source, metadata, id.
-* Malformed markers are errors that name the notebook and the cell index, and then **nothing** is
-  written: a BEGIN without an END, a BEGIN inside a region, an END without a BEGIN, a marker in
-  a markdown or raw cell, anything after ``END SOLUTION`` or a BEGIN suffix that is not
-  ``: message``.
+      # YOUR CODE HERE
+      raise NotImplementedError()
+
+  exactly what nbgrader's ``ClearSolutions`` writes, so our exercises and nbgrader's released
+  notebooks agree. Put what the student should do in a comment line *above* the BEGIN marker
+  (both keep it). An answer cell must hold at least one region (nbgrader would replace a whole
+  answer cell without one).
+* **Graded test** cells (``grade: true``, ``points``, ``locked: true``) hold the checks; they
+  must not hold a region. ``grade_id`` values are unique in a notebook.
+* A cell tagged ``solution-only`` (the explanation after each task) is left out of the exercise.
+  For nbgrader it is a 0-point *task* cell whose text sits between ``<!-- BEGIN MARK SCHEME -->``
+  and ``<!-- END MARK SCHEME -->`` (HTML comments: invisible in Jupyter and in the book), so
+  nbgrader's ``ClearMarkScheme`` removes the text from the released notebook too.
+* Every other cell is copied unchanged: source, metadata, id.
+* The generator inserts (or refreshes) the **setup cell** as cell 1 of every solution and
+  exercise: see :func:`setup_source`. Its text is defined here only.
+
+Malformed notebooks are errors that name the notebook and the cell index, and then **nothing** is
+written: a BEGIN without an END, a BEGIN inside a region, an END without a BEGIN, text after a
+marker, a marker in a markdown or raw cell, a region outside an answer cell, an answer cell
+without a region, a graded cell without points, a duplicate ``grade_id``, a missing title.
+
+Why not call nbgrader's preprocessors?
+--------------------------------------
+nbgrader (the ``classroom`` extra) is not needed to build or test the book, and a student's
+``pip install`` of this package must not pull in a Jupyter server. Replacing a region by a stub
+is twenty lines here, with errors that name notebook, cell and line, and the test suite checks
+against the real ``nbgrader generate_assignment`` that both give the same cells and stubs.
+Locking cells and checksums only matter inside an nbgrader course, where nbgrader adds them
+itself; the exercises keep the nbgrader metadata of their solution, without checksums.
 
 What the generator does
 -----------------------
-1. Reads and validates every solution notebook (so a malformed one aborts before any writing).
+1. Reads and validates every solution notebook (so a malformed one aborts before any writing),
+   and refreshes its title and setup cell in memory.
 2. For each notebook whose exercise is stale, builds the exercise and executes it with nbclient
    (kernel ``python3``, working directory ``EXERCISES_DIR``, ``IPYKERNEL_CELL_NAME=<IPY-INPUT>``,
    ``PYTHONHASHSEED=0``, ``OMP_NUM_THREADS=1``), so that every stored output is what the exercise
@@ -45,7 +69,7 @@ What the generator does
    the SHA-256 of the solution's cells (sources, cell types, metadata; outputs excluded) and of
    the generated notebook itself (with ``content_sha256`` blanked).
 5. Writes all files at the end, each atomically (temporary file in the same directory, then
-   ``os.replace``).
+   ``os.replace``): refreshed solutions first, then exercises.
 
 An exercise is *up to date* when its ``source_sha256`` matches the solution and its
 ``content_sha256`` matches its content; up-to-date exercises are neither re-executed nor
@@ -53,9 +77,9 @@ rewritten, so regenerating an unchanged source leaves every file byte-identical.
 ``content_sha256`` no longer matches was edited by hand (or re-saved by Jupyter): it is not
 overwritten unless ``--force`` (which also re-executes every exercise, e.g. after a change in
 :mod:`tutorial_utils.checks` changed a message). ``--check`` writes nothing and exits with status 1
-listing every stale, hand-edited, missing or orphaned exercise (the test suite runs it).
-``--execute-solutions`` first re-executes the solution notebooks in place (same environment,
-errors not allowed), for authors after editing a solution.
+listing every stale, hand-edited, missing or orphaned exercise and every solution whose title or
+setup cell is out of date (the test suite runs it). ``--execute-solutions`` first re-executes the
+solution notebooks in place (same environment, errors not allowed), for authors after editing one.
 """
 
 from __future__ import annotations
@@ -75,19 +99,27 @@ from typing import Iterator, Sequence
 
 import nbformat
 
-GENERATOR_VERSION = 1
+GENERATOR_VERSION = 2
 METADATA_KEY = "exercise_gen"
 SOLUTION_ONLY_TAG = "solution-only"
 RAISES_TAG = "raises-exception"
-DEFAULT_MESSAGE = "Replace this line with your solution."
+#: nbgrader's default ``ClearSolutions.code_stub["python"]``: our stubs are the same text.
+STUB_LINES = ("# YOUR CODE HERE", "raise NotImplementedError()")
 KERNEL_NAME = "python3"
 #: Environment of the executing kernel: stable warning locations, hashing and thread count.
 KERNEL_ENV = {"IPYKERNEL_CELL_NAME": "<IPY-INPUT>", "PYTHONHASHSEED": "0", "OMP_NUM_THREADS": "1"}
 #: Cell metadata written by front ends or executors that changes from run to run.
 VOLATILE_CELL_METADATA = ("execution", "ExecuteTime", "collapsed", "scrolled")
+#: The setup cell: its id, and its nbgrader metadata (a locked, read-only cell).
+SETUP_CELL_ID = "tutorial-utils-setup"
+SETUP_NBGRADER = {"grade": False, "grade_id": "setup", "locked": True, "schema_version": 3,
+                  "solution": False, "task": False}
+#: The environment variable that overrides where the setup cell installs the package from.
+SOURCE_VARIABLE = "TUTORIAL_UTILS_SOURCE"
 
 _MARKER = re.compile(r"^(?P<indent>[ \t]*)###[ \t]*(?P<kind>BEGIN|END)[ \t]+SOLUTION\b(?P<rest>.*)$")
-_LOOSE_MARKER = re.compile(r"###[ \t]*(BEGIN|END)[ \t]+SOLUTION", re.IGNORECASE)
+_LOOSE_MARKER = re.compile(r"(BEGIN|END)[ \t]+SOLUTION", re.IGNORECASE)
+_TITLE = re.compile(r"^#[ \t]+(?:Exercise|Solution)[ \t]+(?P<number>\w+):[ \t]*(?P<title>\S.*)$")
 
 
 class ExerciseGenError(Exception):
@@ -106,13 +138,94 @@ class Plan:
     status: str = "up to date"  # or: missing, stale, hand-edited
     output: str | None = field(default=None, repr=False)
     origins: list[int] = field(default_factory=list)  # solution cell index of each exercise cell
+    refreshed: str | None = field(default=None, repr=False)  # new solution text, if it changed
 
 
 # --------------------------------------------------------------------------------------------
-# Parsing and stubbing
+# The setup cell and the title
+# --------------------------------------------------------------------------------------------
+def repository_url(config: Path) -> str:
+    """``repository.url`` of the Jupyter Book configuration ``config`` (``_config.yml``)."""
+    import yaml  # pyyaml: installed with the book and test extras
+
+    try:
+        data = yaml.safe_load(config.read_text(encoding="utf-8")) or {}
+    except (OSError, yaml.YAMLError) as error:
+        raise ExerciseGenError(f"cannot read the repository URL from {config}: {error}") from error
+    url = (data.get("repository") or {}).get("url")
+    if not url:
+        raise ExerciseGenError(f"{config} has no repository.url (the setup cell installs from it)")
+    return str(url).rstrip("/")
+
+
+def setup_source(repository: str) -> str:
+    """The setup cell: install ``tutorial_utils`` only when it cannot be imported.
+
+    The default source is ``git+<repository>``; ``TUTORIAL_UTILS_SOURCE`` overrides it with any
+    pip requirement (a local path, a wheel, a fork's URL). An installed torch is passed to pip as
+    a constraint ``torch==<installed version>``, so pip keeps it (Colab's CUDA build) while it
+    still installs whatever else is missing (``--no-deps`` would not).
+    """
+    return f"""\
+# Setup: install tutorial_utils if it is missing (Colab, fresh JupyterHub).
+# {SOURCE_VARIABLE} may name another pip source (path, wheel, URL).
+# The installed torch is pinned, so pip never replaces it (Colab's CUDA).
+import importlib, importlib.metadata, importlib.util
+import os, subprocess, sys, tempfile
+if importlib.util.find_spec("tutorial_utils") is None:
+    default = "git+{repository}"
+    source = os.environ.get("{SOURCE_VARIABLE}", default)
+    with tempfile.NamedTemporaryFile("w", suffix=".txt", delete=False) as pins:
+        if importlib.util.find_spec("torch") is not None:
+            pins.write(f"torch=={{importlib.metadata.version('torch')}}\\n")
+    subprocess.check_call([sys.executable, "-m", "pip", "install", "--quiet",
+                           "--constraint", pins.name, source])
+    importlib.invalidate_caches()"""
+
+
+def _setup_cell(repository: str) -> nbformat.NotebookNode:
+    cell = nbformat.v4.new_code_cell(setup_source(repository))
+    cell["id"] = SETUP_CELL_ID
+    cell.metadata = {"nbgrader": dict(SETUP_NBGRADER)}
+    return cell
+
+
+def retitle(nb: nbformat.NotebookNode, name: str, word: str) -> None:
+    """Rewrite the H1 ``# Exercise|Solution N: title`` of the first cell to start with ``word``."""
+    first = nb.cells[0] if nb.cells else None
+    lines = first.source.split("\n") if first is not None and first.cell_type == "markdown" else []
+    match = _TITLE.match(lines[0]) if lines else None
+    if match is None:
+        raise ExerciseGenError(
+            f"{name}, cell 0: the notebook must start with a markdown cell whose first line is "
+            "'# Solution N: title'"
+        )
+    lines[0] = f"# {word} {match['number']}: {match['title'].strip()}"
+    first.source = "\n".join(lines)
+
+
+def refresh_solution(solution: nbformat.NotebookNode, name: str, repository: str) -> None:
+    """Give ``solution`` its ``Solution N`` title and the current setup cell at index 1."""
+    retitle(solution, name, "Solution")
+    wanted = _setup_cell(repository)
+    existing = [i for i, c in enumerate(solution.cells) if c.get("id") == SETUP_CELL_ID]
+    if existing == [1]:
+        cell = solution.cells[1]
+        if cell.source != wanted.source or cell.cell_type != "code":
+            solution.cells[1] = wanted
+        else:
+            cell.metadata["nbgrader"] = dict(SETUP_NBGRADER)
+        return
+    for index in reversed(existing):
+        del solution.cells[index]
+    solution.cells.insert(1, wanted)
+
+
+# --------------------------------------------------------------------------------------------
+# Parsing, validating and stubbing
 # --------------------------------------------------------------------------------------------
 def stub_source(source: str, where: str) -> tuple[str, int]:
-    """Replace each solution region of one code cell by a ``raise NotImplementedError`` line.
+    """Replace each solution region of one code cell by nbgrader's default stub.
 
     Parameters
     ----------
@@ -135,26 +248,27 @@ def stub_source(source: str, where: str) -> tuple[str, int]:
             if _LOOSE_MARKER.search(line):
                 raise ExerciseGenError(
                     f"{where}, line {lineno}: malformed solution marker {line.strip()!r}; write "
-                    "'### BEGIN SOLUTION', '### BEGIN SOLUTION: message' or '### END SOLUTION' "
-                    "alone on its line"
+                    "'### BEGIN SOLUTION' or '### END SOLUTION' alone on its line (and no "
+                    "'BEGIN SOLUTION' / 'END SOLUTION' elsewhere: nbgrader matches the words "
+                    "anywhere in a line)"
                 )
             if not inside:
                 out.append(line)
             continue
         kind, rest, indent = match["kind"], match["rest"].strip(), match["indent"]
+        if rest:
+            raise ExerciseGenError(
+                f"{where}, line {lineno}: unexpected text after '### {kind} SOLUTION': {rest!r} "
+                "(nbgrader drops the whole marker line: put a message for the student in a "
+                "comment line above '### BEGIN SOLUTION')"
+            )
         if kind == "BEGIN":
             if inside:
                 raise ExerciseGenError(
                     f"{where}, line {lineno}: nested '### BEGIN SOLUTION' (the previous region "
                     "has no '### END SOLUTION')"
                 )
-            if rest and not rest.startswith(":"):
-                raise ExerciseGenError(
-                    f"{where}, line {lineno}: text after '### BEGIN SOLUTION' must start with "
-                    f"':' (got {rest!r})"
-                )
-            message = rest[1:].strip() or DEFAULT_MESSAGE
-            out.append(f"{indent}raise NotImplementedError({message!r})")
+            out.extend(indent + stub for stub in STUB_LINES)
             inside = True
             regions += 1
         else:
@@ -162,18 +276,42 @@ def stub_source(source: str, where: str) -> tuple[str, int]:
                 raise ExerciseGenError(
                     f"{where}, line {lineno}: '### END SOLUTION' without a '### BEGIN SOLUTION'"
                 )
-            if rest:
-                raise ExerciseGenError(
-                    f"{where}, line {lineno}: unexpected text after '### END SOLUTION': {rest!r}"
-                )
             inside = False
     if inside:
         raise ExerciseGenError(f"{where}: '### BEGIN SOLUTION' without '### END SOLUTION'")
     return "\n".join(out), regions
 
 
-def _clean_metadata(metadata: dict) -> dict:
-    return {k: v for k, v in metadata.items() if k not in VOLATILE_CELL_METADATA}
+def _nbgrader(cell: nbformat.NotebookNode) -> dict:
+    return cell.metadata.get("nbgrader", {})
+
+
+def validate_nbgrader(solution: nbformat.NotebookNode, name: str) -> None:
+    """The checks ``nbgrader generate_assignment`` would fail on, with our cell numbers."""
+    seen: dict[str, int] = {}
+    for index, cell in enumerate(solution.cells):
+        meta = _nbgrader(cell)
+        where = f"{name}, cell {index}"
+        if not meta:
+            continue
+        if meta.get("schema_version") != 3:
+            raise ExerciseGenError(f"{where}: nbgrader metadata must have schema_version 3")
+        grade, answer = meta.get("grade", False), meta.get("solution", False)
+        if grade or answer or meta.get("locked", False) or meta.get("task", False):
+            grade_id = meta.get("grade_id")
+            if not grade_id:
+                raise ExerciseGenError(f"{where}: nbgrader cell without a grade_id")
+            if grade_id in seen:
+                raise ExerciseGenError(
+                    f"{where}: duplicate grade_id {grade_id!r} (also cell {seen[grade_id]})"
+                )
+            seen[grade_id] = index
+        if grade and "points" not in meta:
+            raise ExerciseGenError(f"{where}: graded cell {meta['grade_id']!r} has no points")
+        if cell.cell_type == "markdown" and grade != answer and not meta.get("task", False):
+            raise ExerciseGenError(
+                f"{where}: a markdown nbgrader cell must be both grade and solution, or a task"
+            )
 
 
 def source_hash(solution: nbformat.NotebookNode) -> str:
@@ -194,12 +332,18 @@ def source_hash(solution: nbformat.NotebookNode) -> str:
     return hashlib.sha256(json.dumps(payload, sort_keys=True).encode()).hexdigest()
 
 
+def _clean_metadata(metadata: dict) -> dict:
+    return {k: v for k, v in metadata.items() if k not in VOLATILE_CELL_METADATA}
+
+
 def build_exercise(solution: nbformat.NotebookNode, name: str) -> tuple[nbformat.NotebookNode, list[int]]:
     """Turn a solution notebook into an (unexecuted) exercise notebook.
 
     Returns the exercise and the indices of its cells that contain a stub. Raises
-    :class:`ExerciseGenError` naming ``name`` and the cell index for malformed markers.
+    :class:`ExerciseGenError` naming ``name`` and the cell index for malformed markers or
+    nbgrader metadata. The title becomes ``# Exercise N: ...`` when the notebook has one.
     """
+    validate_nbgrader(solution, name)
     exercise = copy.deepcopy(solution)
     exercise.cells = []
     stub_cells: list[int] = []
@@ -207,6 +351,7 @@ def build_exercise(solution: nbformat.NotebookNode, name: str) -> tuple[nbformat
     for index, cell in enumerate(solution.cells):
         where = f"{name}, cell {index}"
         tags = cell.metadata.get("tags", [])
+        meta = _nbgrader(cell)
         if cell.cell_type != "code":
             if _LOOSE_MARKER.search(cell.source):
                 raise ExerciseGenError(
@@ -220,6 +365,16 @@ def build_exercise(solution: nbformat.NotebookNode, name: str) -> tuple[nbformat
             exercise.cells.append(new)
             continue
         source, regions = stub_source(cell.source, where)
+        if regions and not meta.get("solution", False):
+            raise ExerciseGenError(
+                f"{where}: solution region in a cell that is not an nbgrader answer cell "
+                "(metadata nbgrader.solution must be true; nbgrader refuses it otherwise)"
+            )
+        if meta.get("solution", False) and not regions:
+            raise ExerciseGenError(
+                f"{where}: nbgrader answer cell without a '### BEGIN SOLUTION' region (nbgrader "
+                "would replace the whole cell)"
+            )
         if SOLUTION_ONLY_TAG in tags:
             continue
         new = copy.deepcopy(cell)
@@ -233,6 +388,10 @@ def build_exercise(solution: nbformat.NotebookNode, name: str) -> tuple[nbformat
         exercise.cells.append(new)
     if total == 0:
         raise ExerciseGenError(f"{name}: no '### BEGIN SOLUTION' region in any code cell")
+    if exercise.cells and exercise.cells[0].cell_type == "markdown" and _TITLE.match(
+        exercise.cells[0].source.split("\n")[0]
+    ):
+        retitle(exercise, name, "Exercise")
     return exercise, stub_cells
 
 
@@ -398,22 +557,29 @@ def exercise_status(exercise_path: Path, source_sha256: str) -> str:
     return "up to date"
 
 
-def plan(solutions_dir: Path, exercises_dir: Path) -> tuple[list[Plan], list[Path]]:
-    """Validate every solution notebook; return the plans and the orphaned exercises."""
+def plan(
+    solutions_dir: Path, exercises_dir: Path, repository: str
+) -> tuple[list[Plan], list[Path]]:
+    """Validate and refresh every solution notebook; return the plans and orphaned exercises."""
     solutions = sorted(solutions_dir.glob("*.ipynb"))
     if not solutions:
         raise ExerciseGenError(f"no solution notebooks (*.ipynb) in {solutions_dir}")
     plans = []
     for path in solutions:
         try:
-            solution = nbformat.read(path, as_version=4)
+            text = path.read_text(encoding="utf-8")
+            solution = nbformat.reads(text, as_version=4)
         except Exception as error:
             raise ExerciseGenError(f"{path}: cannot read the notebook: {error}") from error
+        build_exercise(solution, str(path))  # validate first: errors name the cells on disk
+        refresh_solution(solution, str(path), repository)
+        refreshed = serialise(solution)
         exercise, stubs = build_exercise(solution, str(path))
         digest = source_hash(solution)
         target = exercises_dir / path.name
         plans.append(Plan(path, target, exercise, stubs, digest, exercise_status(target, digest),
-                          origins=solution_cell_indices(solution)))
+                          origins=solution_cell_indices(solution),
+                          refreshed=None if refreshed == text else refreshed))
     names = {p.name for p in solutions}
     orphans = sorted(p for p in exercises_dir.glob("*.ipynb") if p.name not in names)
     return plans, orphans
@@ -454,10 +620,11 @@ def execute_solutions(solutions_dir: Path, timeout: int) -> None:
 def build_parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(
         prog="python -m tutorial_utils.exercise_gen",
-        description="Generate exercise notebooks from solution notebooks: each region between "
-        "'### BEGIN SOLUTION[: message]' and '### END SOLUTION' becomes "
-        "'raise NotImplementedError(message)', and the exercise is executed so that its stored "
-        "outputs are its own.",
+        description="Generate exercise notebooks from solution notebooks (nbgrader source "
+        "notebooks): each region between '### BEGIN SOLUTION' and '### END SOLUTION' becomes "
+        "nbgrader's stub ('# YOUR CODE HERE' / 'raise NotImplementedError()'), cells tagged "
+        "solution-only are dropped, the title and the setup cell are refreshed, and the exercise "
+        "is executed so that its stored outputs are its own.",
     )
     parser.add_argument("solutions", type=Path, help="directory of solution notebooks (the source)")
     parser.add_argument("exercises", type=Path, help="directory the exercises are written to")
@@ -479,6 +646,13 @@ def build_parser() -> argparse.ArgumentParser:
     parser.add_argument(
         "--timeout", type=int, default=120, help="seconds allowed per cell (default 120)"
     )
+    parser.add_argument(
+        "--config",
+        type=Path,
+        default=None,
+        help="Jupyter Book configuration whose repository.url the setup cell installs from "
+        "(default: _config.yml next to the solutions directory)",
+    )
     return parser
 
 
@@ -492,14 +666,21 @@ def main(argv: Sequence[str] | None = None) -> int:
     try:
         if not args.solutions.is_dir():
             raise ExerciseGenError(f"solutions directory {args.solutions} does not exist")
+        config = args.config or args.solutions.resolve().parent / "_config.yml"
+        repository = repository_url(config)
         if args.execute_solutions:
-            plan(args.solutions, args.exercises)  # validate markers before touching anything
+            plans, _ = plan(args.solutions, args.exercises, repository)  # validate first
+            for item in plans:
+                if item.refreshed is not None:
+                    write_atomic(item.solution, item.refreshed)
             execute_solutions(args.solutions, args.timeout)
         if not args.check:
             args.exercises.mkdir(parents=True, exist_ok=True)
-        plans, orphans = plan(args.solutions, args.exercises)
+        plans, orphans = plan(args.solutions, args.exercises, repository)
         if args.check:
-            problems = [f"{p.exercise}: {p.status}" for p in plans if p.status != "up to date"]
+            problems = [f"{p.solution}: title or setup cell out of date" for p in plans
+                        if p.refreshed is not None]
+            problems += [f"{p.exercise}: {p.status}" for p in plans if p.status != "up to date"]
             problems += [f"{o}: orphaned (no solution notebook {o.name})" for o in orphans]
             if problems:
                 print("exercises are out of date (run: python -m tutorial_utils.exercise_gen "
@@ -520,6 +701,10 @@ def main(argv: Sequence[str] | None = None) -> int:
             reason = "--force" if item.status == "up to date" else item.status
             print(f"executing {item.exercise} ({reason})")
             item.output = generate(item, args.timeout)
+        for item in plans:
+            if item.refreshed is not None:
+                write_atomic(item.solution, item.refreshed)
+                print(f"refreshed the title and setup cell of {item.solution}")
         for item in todo:
             assert item.output is not None
             if item.exercise.exists() and item.exercise.read_text(encoding="utf-8") == item.output:
