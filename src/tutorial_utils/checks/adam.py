@@ -1,11 +1,5 @@
-"""Checkers for the Adam exercises (4 and 5), against :mod:`tutorial_utils.reference.adam`.
-
-The student's functions take the state as plain arrays and the number ``t`` of the step being
-taken (``t = 1`` for the first step); the checkers compare parameters and moments with the
-reference (``torch.optim.Adam`` semantics) on the first step, later steps, step 1000,
-non-default hyperparameters, zero, tiny and huge gradients. ``MISTAKES`` holds each checker's
-typical mistakes; the same table gives the hints and drives the wrong-answer tests.
-"""
+"""Checkers for the Adam exercises (4 and 5) against :mod:`tutorial_utils.reference.adam`
+(``torch.optim.Adam`` semantics; ``t = 1`` on the first step), with their typical mistakes."""
 
 from __future__ import annotations
 
@@ -17,8 +11,6 @@ import numpy as np
 
 from tutorial_utils.checks._core import Case, Mistake, Spec, ratio_hint, run
 from tutorial_utils.reference.adam import AdamState, adam_step
-
-__all__ = ["check_adam_step", "check_amsgrad_step", "check_adamw_step"]
 
 DEFAULTS = {"lr": 1e-3, "beta1": 0.9, "beta2": 0.999, "eps": 1e-8}
 
@@ -83,21 +75,9 @@ def _amsgrad_student(**wrong):  # type: ignore[no-untyped-def]
 
 
 def _adamw_student(**wrong):  # type: ignore[no-untyped-def]
-    def step(
-        param,
-        grad,
-        m,
-        v,
-        t,
-        lr=1e-3,
-        beta1=0.9,
-        beta2=0.999,
-        eps=1e-8,
-        weight_decay=1e-2,
-        decoupled=True,
-    ):
-        args = (param, grad, m, v, np.zeros_like(m), t, lr, beta1, beta2, eps, weight_decay)
-        return _adam(*args, decoupled, **wrong)[:3]
+    def step(param, grad, m, v, t, **kw):  # called with every hyperparameter as a keyword
+        kw = {**DEFAULTS, "weight_decay": 1e-2, "decoupled": True, **kw}
+        return _adam(param, grad, m, v, np.zeros_like(m), t, *kw.values(), **wrong)[:3]
 
     return step
 
@@ -181,159 +161,103 @@ FORMULAS = {
 }
 
 
-def _reference(
-    p, g, m, v, v_max, t, lr, beta1, beta2, eps, weight_decay=0.0, decoupled=False, amsgrad=False
-):  # type: ignore[no-untyped-def]
+def _reference(p, g, m, v, v_max, t, beta1, beta2, decoupled=False, **kw):  # type: ignore
     state = AdamState(step=t - 1, m=m, v=v, v_max=v_max)
     new_p, new = adam_step(
-        p,
-        g,
-        state,
-        lr=lr,
-        betas=(beta1, beta2),
-        eps=eps,
-        amsgrad=amsgrad,
-        weight_decay=weight_decay,
-        decoupled_weight_decay=decoupled,
+        p, g, state, betas=(beta1, beta2), decoupled_weight_decay=decoupled, **kw
     )
     return new_p, new.m, new.v, new.v_max
 
 
 def _update_note(case: Case, got: dict[str, np.ndarray], exp: dict[str, np.ndarray]) -> str | None:
-    """ "your update (new_param - param) is 10x too small" says more than the parameters."""
-    if "new_param" not in got or got["new_param"].shape != exp["new_param"].shape:
-        return None
-    param = np.asarray(case.args[0], dtype=np.float64)
-    note = ratio_hint(
-        got["new_param"] - param,
-        exp["new_param"] - param,
-        "check the small constants (eps) and where they enter the formula",
-    )
-    return note and note.replace("your result", "your update (new_param - param)")
+    """'your update (new_param - param) is 10x too small' says more than the parameters."""
+    param, close = np.asarray(case.args[0], dtype=np.float64), "check eps and where it enters"
+    if got["new_param"].shape == param.shape:
+        note = ratio_hint(got["new_param"] - param, exp["new_param"] - param, close)
+        return note and note.replace("your result", "your update (new_param - param)")
+    return None
 
 
 def _cases(seed: int, nargs: int) -> list[Case]:
     """Shared scenarios; ``nargs`` = 5 gives (param, grad, m, v, t), 6 adds v_max before t."""
     rng = np.random.default_rng(seed)
-    p, g = rng.normal(size=(3, 4)), rng.normal(size=(3, 4))
-    z = np.zeros((3, 4))
+    p, g, z = rng.normal(size=(3, 4)), rng.normal(size=(3, 4)), np.zeros((3, 4))
     m_old, v_old = 0.1 * rng.normal(size=(3, 4)), 0.01 * rng.random(size=(3, 4)) + 1e-4
 
-    def case(
-        name: str, grad: Any = g, m: Any = z, v: Any = z, v_max: Any = z, t: int = 1, **kw: float
-    ) -> Case:
-        args = (p, grad, m, v, v_max, t) if nargs == 6 else (p, grad, m, v, t)
-        return Case(name, args, {**DEFAULTS, **kw})
+    def case(name, grad=g, m=z, v=z, v_max=z, t=1, **kw):  # type: ignore[no-untyped-def]
+        return Case(name, (p, grad, m, v, v_max, t)[: nargs - 1] + (t,), {**DEFAULTS, **kw})
 
+    # fmt: off
     return [
         case("step 1, default hyperparameters"),
         case("step 1, tiny gradient (1e-7): eps matters", grad=g * 1e-7),
         case("step 1, huge gradient (1e8)", grad=g * 1e8),
         case("step 2, moments from step 1", m=0.1 * g, v=0.001 * g * g, v_max=0.0012 * g * g, t=2),
         case("step 1000", m=m_old, v=v_old, v_max=v_old * 1.5, t=1000),
-        case(
-            "step 10, lr=0.1, beta1=0.5, beta2=0.9, eps=1e-3",
-            m=m_old,
-            v=v_old,
-            v_max=v_old,
-            t=10,
-            lr=0.1,
-            beta1=0.5,
-            beta2=0.9,
-            eps=1e-3,
-        ),
+        case("step 10, lr=0.1, beta1=0.5, beta2=0.9, eps=1e-3", m=m_old, v=v_old, v_max=v_old,
+             t=10, lr=0.1, beta1=0.5, beta2=0.9, eps=1e-3),
         case("step 50, zero gradient", grad=z, m=m_old, v=v_old, v_max=v_old * 2, t=50),
-        case(
-            "step 3, shrinking gradient (v_max > v)",
-            grad=0.01 * g,
-            m=m_old,
-            v=v_old,
-            v_max=v_old * 3.0,
-            t=3,
-        ),
+        case("step 3, shrinking gradient (v_max > v)", grad=0.01 * g, m=m_old, v=v_old,
+             v_max=v_old * 3.0, t=3),
     ]
+    # fmt: on
 
 
 def check_adam_step(adam_step_fn: Callable[..., Any]) -> None:
-    r"""Check ``adam_step(param, grad, m, v, t, lr=1e-3, beta1=0.9, beta2=0.999, eps=1e-8)``.
-
-    Returns ``(new_param, new_m, new_v)``. Expected (``torch.optim.Adam``, :math:`t \ge 1`):
-    :math:`m_t = \beta_1 m + (1-\beta_1) g`, :math:`v_t = \beta_2 v + (1-\beta_2) g^2`,
-    :math:`\theta_t = \theta - \eta\, \hat m_t / (\sqrt{\hat v_t} + \epsilon)`.
-    """
-    run(
-        Spec(
-            "check_adam_step",
-            _cases(20, 5),
-            ("new_param", "new_m", "new_v"),
-            ("param", "grad", "m", "v", "t"),
-            ADAM,
-            lambda p, g, m, v, t, **kw: _reference(p, g, m, v, np.zeros_like(m), t, **kw)[:3],
-            order=("new_m", "new_v"),
-            formulas=FORMULAS,
-            note=_update_note,
-        ),
-        adam_step_fn,
-    )
+    r"""Check ``adam_step(param, grad, m, v, t, lr=1e-3, beta1=0.9, beta2=0.999, eps=1e-8)``
+    returning ``(new_param, new_m, new_v)``, as ``torch.optim.Adam``: :math:`m_t = \beta_1 m +
+    (1-\beta_1) g`, :math:`v_t = \beta_2 v + (1-\beta_2) g^2`, :math:`\theta_t = \theta - \eta\,
+    \hat m_t / (\sqrt{\hat v_t} + \epsilon)` with the bias-corrected :math:`\hat m_t, \hat v_t`."""
+    # fmt: off
+    run(Spec("check_adam_step", _cases(20, 5), ("new_param", "new_m", "new_v"),
+             ("param", "grad", "m", "v", "t"), ADAM,
+             lambda p, g, m, v, t, **kw: _reference(p, g, m, v, np.zeros_like(m), t, **kw)[:3],
+             order=("new_m", "new_v"), formulas=FORMULAS, note=_update_note), adam_step_fn)
+    # fmt: on
 
 
 def check_amsgrad_step(amsgrad_step_fn: Callable[..., Any]) -> None:
-    r"""Check ``amsgrad_step(param, grad, m, v, v_max, t, lr, beta1, beta2, eps)``.
-
-    Returns ``(new_param, new_m, new_v, new_v_max)``. Expected (``torch.optim.Adam(amsgrad=True)``):
-    Adam's moments, :math:`v^{\max}_t = \max(v^{\max}_{t-1}, v_t)` on the *raw* :math:`v_t`, and
-    the step :math:`\theta - \eta\, \hat m_t / (\sqrt{v^{\max}_t / (1-\beta_2^t)} + \epsilon)`.
-    """
-    run(
-        Spec(
-            "check_amsgrad_step",
-            _cases(21, 6),
-            ("new_param", "new_m", "new_v", "new_v_max"),
-            ("param", "grad", "m", "v", "v_max", "t"),
-            AMSGRAD,
-            functools.partial(_reference, amsgrad=True),
-            order=("new_m", "new_v"),
-            formulas=FORMULAS,
-            note=_update_note,
-        ),
-        amsgrad_step_fn,
-    )
+    r"""Check ``amsgrad_step(param, grad, m, v, v_max, t, lr, beta1, beta2, eps)`` returning
+    ``(new_param, new_m, new_v, new_v_max)``, as ``torch.optim.Adam(amsgrad=True)``: Adam's
+    moments, :math:`v^{\max}_t = \max(v^{\max}_{t-1}, v_t)` on the *raw* :math:`v_t`, and the step
+    :math:`\theta - \eta\, \hat m_t / (\sqrt{v^{\max}_t / (1-\beta_2^t)} + \epsilon)`."""
+    # fmt: off
+    run(Spec("check_amsgrad_step", _cases(21, 6), ("new_param", "new_m", "new_v", "new_v_max"),
+             ("param", "grad", "m", "v", "v_max", "t"), AMSGRAD,
+             functools.partial(_reference, amsgrad=True), order=("new_m", "new_v"),
+             formulas=FORMULAS, note=_update_note), amsgrad_step_fn)
+    # fmt: on
 
 
 def check_adamw_step(adamw_step_fn: Callable[..., Any]) -> None:
-    r"""Check ``adamw_step(param, grad, m, v, t, lr, beta1, beta2, eps, weight_decay, decoupled)``.
-
-    Called with keywords ``lr, beta1, beta2, eps, weight_decay, decoupled``; returns
-    ``(new_param, new_m, new_v)``. Expected, as ``torch.optim.AdamW`` (``decoupled=True``):
-    :math:`\theta \leftarrow \theta(1 - \eta\lambda)`, then the Adam step with the plain
-    gradient; as ``torch.optim.Adam(weight_decay=λ)`` (``decoupled=False``, the L2 penalty):
-    :math:`g \leftarrow g + \lambda\theta` before the moments. ``weight_decay = 0`` must give Adam.
-    """
+    r"""Check ``adamw_step(param, grad, m, v, t, lr, beta1, beta2, eps, weight_decay, decoupled)``
+    (hyperparameters as keywords) returning ``(new_param, new_m, new_v)``: with ``decoupled=True``
+    as ``torch.optim.AdamW`` (:math:`\theta \leftarrow \theta(1 - \eta\lambda)`, then Adam on
+    the plain gradient), with ``False`` as ``torch.optim.Adam(weight_decay=λ)`` (:math:`g
+    \leftarrow g + \lambda\theta` before the moments)."""
     rng = np.random.default_rng(22)
-    p, g = rng.normal(size=(2, 5)), rng.normal(size=(2, 5))
+    p, g, z = rng.normal(size=(2, 5)), rng.normal(size=(2, 5)), np.zeros((2, 5))
     m0, v0 = 0.1 * rng.normal(size=(2, 5)), 0.01 * rng.random(size=(2, 5)) + 1e-4
-    z = np.zeros((2, 5))
     # fmt: off
     cases = [
-        Case(name, (p0, g0, m, v, t), {**DEFAULTS, "lr": lr, "weight_decay": wd,
+        Case(name, (p0, g0, m, v, t), {**DEFAULTS, **hp, "lr": lr, "weight_decay": wd,
                                        "decoupled": dec})
-        for name, p0, g0, m, v, t, lr, wd, dec in [
-            ("decoupled, step 1, lr=0.1, weight_decay=0.1", p, g, z, z, 1, 0.1, 0.1, True),
+        for name, p0, g0, m, v, t, lr, wd, dec, hp in [
+            ("decoupled, step 1, lr=0.1, weight_decay=0.1", p, g, z, z, 1, 0.1, 0.1, True, {}),
             ("decoupled, step 1000, lr=0.01, weight_decay=0.5", p, g, m0, v0, 1000, 0.01, 0.5,
-             True),
-            ("decoupled, weight_decay=0 (plain Adam)", p, g, m0, v0, 7, 0.01, 0.0, True),
-            ("decoupled, zero gradient at step 20", p, z, m0, v0, 20, 0.05, 0.2, True),
+             True, {}),
+            ("decoupled, weight_decay=0 (plain Adam)", p, g, m0, v0, 7, 0.01, 0.0, True, {}),
+            ("decoupled, zero gradient at step 20", p, z, m0, v0, 20, 0.05, 0.2, True, {}),
             ("L2 (decoupled=False), step 1, lr=0.1, weight_decay=0.1", p, g, z, z, 1, 0.1, 0.1,
-             False),
+             False, {}),
             ("L2 (decoupled=False), step 1000, lr=0.01, weight_decay=0.5", p, g, m0, v0, 1000,
-             0.01, 0.5, False),
-            ("L2, weight_decay=0 (plain Adam)", p, g, m0, v0, 7, 0.01, 0.0, False),
-            ("decoupled, huge weights (1e6), step 5", p * 1e6, g, m0, v0, 5, 1e-3, 1e-2, True),
+             0.01, 0.5, False, {}),
+            ("L2, weight_decay=0 (plain Adam)", p, g, m0, v0, 7, 0.01, 0.0, False, {}),
+            ("decoupled, huge weights (1e6), step 5", p * 1e6, g, m0, v0, 5, 1e-3, 1e-2, True, {}),
             ("decoupled, step 3, beta1=0.5, beta2=0.9, eps=1e-3", p, g, m0, v0, 3, 0.01, 0.1,
-             True),
+             True, {"beta1": 0.5, "beta2": 0.9, "eps": 1e-3}),
         ]
     ]
-    cases[-1].kwargs.update(beta1=0.5, beta2=0.9, eps=1e-3)
     run(Spec("check_adamw_step", cases, ("new_param", "new_m", "new_v"),
              ("param", "grad", "m", "v", "t"), ADAMW,
              lambda p, g, m, v, t, **kw: _reference(p, g, m, v, np.zeros_like(m), t, **kw)[:3],

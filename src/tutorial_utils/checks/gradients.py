@@ -1,8 +1,5 @@
-"""Checkers for the gradient exercises (exercises 1 and 2).
-
-The expected values are independent of any code the student could copy: closed-form derivatives
-for the numerical gradient, and PyTorch autograd in float64 for the backward passes.
-"""
+"""Checkers for the gradient exercises (1 and 2), with their typical mistakes. The expected values
+come from closed-form derivatives and float64 torch autograd, not from code a student could copy."""
 
 from __future__ import annotations
 
@@ -15,25 +12,16 @@ import torch
 from tutorial_utils.checks._core import Case, Mistake, Spec, run
 from tutorial_utils.problems import ACTIVATIONS
 
-__all__ = ["check_numerical_gradient", "check_linear_backward", "check_backprop_norms"]
 
+def _difference(kind: str = "central", h_fixed: float = 0.0, **wrong: Any) -> Callable:
+    """A central, forward or backward difference gradient with the mistakes in ``wrong``."""
 
-def _difference(
-    kind: str = "central",
-    fixed_h: float | None = None,
-    scale: float = 1.0,
-    only_1d_2d: bool = False,
-    atleast_1d: bool = False,
-    flatten: bool = False,
-    in_place: bool = False,
-) -> Callable[..., np.ndarray]:
-    """A finite-difference gradient with one thing changed."""
-
-    def numgrad(f: Callable[[np.ndarray], float], x: Any, h: float = 1e-5) -> np.ndarray:
-        h = fixed_h or h
-        if only_1d_2d and np.ndim(x) not in (1, 2):  # one loop per axis
+    def numgrad(f, x, h=1e-5):  # type: ignore[no-untyped-def]
+        h = h_fixed or h
+        if wrong.get("only_1d_2d") and np.ndim(x) not in (1, 2):  # one loop per axis
             raise IndexError("tuple index out of range")
-        x = x if in_place else np.array(x, dtype=np.float64, ndmin=int(atleast_1d))
+        ndmin = 1 if wrong.get("atleast_1d") else 0
+        x = x if wrong.get("in_place") else np.array(x, dtype=np.float64, ndmin=ndmin)
         grad = np.zeros(np.shape(x))
         for i in np.ndindex(np.shape(x)):
             old = x[i]
@@ -41,18 +29,12 @@ def _difference(
             up = float(f(x))
             x[i] = old - h
             down = float(f(x))
-            if not in_place:  # the in-place mistake leaves x[i] at old - h
+            if not wrong.get("in_place"):  # the in-place mistake leaves x[i] at old - h
                 x[i] = old
-            mid = float(f(x)) if kind != "central" else 0.0
-            grad[i] = (
-                scale
-                * {
-                    "central": (up - down) / (2 * h),
-                    "forward": (up - mid) / h,
-                    "backward": (mid - down) / h,
-                }[kind]
-            )
-        return grad.ravel() if flatten else grad
+            mid = float(f(x))
+            diff = {"central": (up - down) / 2, "forward": up - mid, "backward": mid - down}
+            grad[i] = wrong.get("scale", 1.0) * diff[kind] / h
+        return grad.ravel() if wrong.get("flatten") else grad
 
     return numgrad
 
@@ -65,7 +47,7 @@ NUMERICAL_GRADIENT = [
     Mistake("this is a backward difference; use the central difference", _difference("backward")),
     Mistake("divide by 2h: the two evaluation points are 2h apart", _difference(scale=2.0)),
     Mistake("use the step size h passed as an argument (you seem to use a fixed 1e-5)",
-            _difference(fixed_h=1e-5)),
+            _difference(h_fixed=1e-5)),
     Mistake("return an array of the shape of x, not a flattened one", _difference(flatten=True)),
     Mistake("a 0-d x needs a 0-d gradient (shape ()), not shape (1,): allocate np.zeros_like(x)",
             _difference(atleast_1d=True)),
@@ -78,29 +60,18 @@ NUMERICAL_GRADIENT = [
 
 
 def check_numerical_gradient(numerical_gradient: Callable[..., Any]) -> None:
-    r"""Check ``numerical_gradient(f, x, h=1e-5) -> array shaped like x``.
-
-    Expected: the central difference :math:`(f(x + h e_i) - f(x - h e_i)) / (2h)` for every
-    element of ``x`` (any shape, 0-d included), ``x`` left unchanged. Compared with the
-    closed-form gradient (relative 1e-7: a one-sided difference is only accurate to about 1e-5),
-    for a large ``h`` with the exact central difference of a cubic, :math:`3x^2 + h^2`, and at a
-    stationary point (:math:`|x|^2` at 0) with exactly zero.
-    """
+    r"""Check ``numerical_gradient(f, x, h=1e-5)``: the central difference :math:`(f(x + h e_i)
+    - f(x - h e_i)) / (2h)` for every element of ``x`` (any shape, 0-d included), ``x`` unchanged.
+    Compared with closed forms (relative 1e-7; a one-sided difference is only accurate to 1e-5)."""
     rng = np.random.default_rng(10)
     x1, x2, x3 = rng.normal(size=5), rng.normal(size=(2, 3)), rng.normal(size=(2, 2, 2))
     grad2 = 0.5 * np.exp(0.5 * x2)
     grad2[0, 1] += x2[1, 2]
     grad2[1, 2] += x2[0, 1]
 
-    def sin_sq(x: np.ndarray) -> float:
-        return float(np.sum(np.sin(x)) + 0.5 * np.sum(x**2))
-
-    def exp_cross(x: np.ndarray) -> float:
-        return float(np.sum(np.exp(0.5 * x)) + x[0, 1] * x[1, 2])
-
-    def cubic(x: np.ndarray) -> float:
-        return float(np.sum(x**3))
-
+    sin_sq = lambda x: float(np.sum(np.sin(x)) + 0.5 * np.sum(x**2))  # noqa: E731
+    exp_cross = lambda x: float(np.sum(np.exp(0.5 * x)) + x[0, 1] * x[1, 2])  # noqa: E731
+    cubic = lambda x: float(np.sum(x**3))  # noqa: E731
     # fmt: off
     cases = [
         Case("f(x) = sum(sin x) + |x|^2 / 2, x of shape (5,)", (sin_sq, x1),
@@ -151,22 +122,14 @@ def _linear_grads(x: Any, W: Any, b: Any, grad_out: Any) -> tuple[np.ndarray, ..
 
 
 def check_linear_backward(linear_backward: Callable[..., Any]) -> None:
-    r"""Check ``linear_backward(x, W, b, grad_out) -> (grad_x, grad_W, grad_b)``.
-
-    The layer is :math:`Y = X W^\top + b` with ``x`` of shape ``(B, in)``, ``W`` of shape
-    ``(out, in)`` (PyTorch's layout), ``b`` of shape ``(out,)``; ``grad_out`` is
-    :math:`\partial \mathcal L / \partial Y`, shape ``(B, out)``. Expected (torch autograd):
-    :math:`G W`, :math:`G^\top X` and :math:`\sum_n G_n`.
-    """
+    r"""Check ``linear_backward(x, W, b, grad_out) -> (grad_x, grad_W, grad_b)`` for :math:`Y =
+    X W^\top + b`, W of shape (out, in): :math:`G W`, :math:`G^\top X`, :math:`\sum_n G_n`."""
     rng = np.random.default_rng(11)
 
     def data(batch: int, n_in: int, n_out: int, scale: float = 1.0) -> tuple[np.ndarray, ...]:
-        return (
-            rng.normal(size=(batch, n_in)),
-            rng.normal(size=(n_out, n_in)),
-            rng.normal(size=n_out),
-            scale * rng.normal(size=(batch, n_out)),
-        )
+        shapes = [(batch, n_in), (n_out, n_in), (n_out,), (batch, n_out)]
+        x, W, b, G = (rng.normal(size=shape) for shape in shapes)
+        return x, W, b, scale * G
 
     # fmt: off
     cases = [
@@ -183,35 +146,24 @@ def check_linear_backward(linear_backward: Callable[..., Any]) -> None:
     # fmt: on
 
 
-def _chain(
-    derivative: str = "true",
-    order: int = 1,
-    square: bool = False,
-    drop: int = 0,
-    transpose: bool = True,
-) -> Callable:
-    """Gradient norms through h_l = phi(W_l h_{l-1}), with one thing changed."""
+def _chain(derivative: str = "true", order: int = 1, **wrong: Any) -> Callable:
+    """Gradient norms through h_k = phi(W_k h_{k-1}), with the mistakes named in ``wrong``."""
 
-    def norms(weights: list, x: Any, grad_output: Any, activation: str = "tanh") -> np.ndarray:
+    def norms(weights, x, grad_output, activation="tanh"):  # type: ignore[no-untyped-def]
         h, ders = np.asarray(x, dtype=np.float64), []
         for W in weights:
             a = W @ h
             h, d = ACTIVATIONS[activation](a)
-            ders.append(
-                {
-                    "true": d,
-                    "none": np.ones_like(a),
-                    "of a": 1 - a**2 if activation == "tanh" else d,
-                    "relu at 0 is 1": (a >= 0).astype(float) if activation == "relu" else d,
-                }[derivative]
-            )
+            wrong_d = {"none": np.ones_like(a), "of a tanh": 1 - a**2, "of a relu": d,
+                       "relu tanh": d, "relu relu": (a >= 0) * 1.0}  # fmt: skip
+            ders.append(wrong_d.get(f"{derivative} {activation}", wrong_d.get(derivative, d)))
         g = np.asarray(grad_output, dtype=np.float64)
         out = [np.linalg.norm(g)]
         for W, d in zip(reversed(weights), reversed(ders)):
-            g = (W.T if transpose else W) @ (d * g)
+            g = (W if wrong.get("no_transpose") else W.T) @ (d * g)
             out.append(np.linalg.norm(g))
-        result = np.array(out[::-order]) ** (2 if square else 1)
-        return result[1:] if drop == 1 else result[:-1] if drop == -1 else result
+        result = np.array(out[::-order]) ** (2 if wrong.get("square") else 1)
+        return result[wrong.get("keep", slice(None))]
 
     return norms
 
@@ -223,15 +175,15 @@ BACKPROP_NORMS = [
     Mistake("tanh'(a) = 1 - tanh(a)^2 = 1 - h^2 (use the OUTPUT h, or tanh of a), not 1 - a^2",
             _chain("of a")),
     Mistake("relu'(a) is 0 at a = 0 exactly (torch's convention): use a > 0, not a >= 0",
-            _chain("relu at 0 is 1")),
+            _chain("relu")),
     Mistake("return the norms in layer order l = 0 (input) .. L (output)", _chain(order=-1)),
     Mistake("return the Euclidean norms, not their squares", _chain(square=True)),
     Mistake("include both ends: L + 1 norms, from the input h_0 to the output h_L (the input's "
-            "is missing)", _chain(drop=1)),
+            "is missing)", _chain(keep=slice(1, None))),
     Mistake("include both ends: L + 1 norms, from the input h_0 to the output h_L (the output's "
-            "is missing)", _chain(drop=-1)),
+            "is missing)", _chain(keep=slice(None, -1))),
     Mistake("back-propagate with the transpose: dL/dh_{l-1} = W_l.T @ (phi'(a_l) * dL/dh_l)",
-            _chain(transpose=False)),
+            _chain(no_transpose=True)),
 ]
 # fmt: on
 
@@ -249,14 +201,9 @@ def _autograd_norms(weights: list, x: Any, grad_output: Any, activation: str) ->
 
 
 def check_backprop_norms(backprop_norms: Callable[..., Any]) -> None:
-    r"""Check ``backprop_norms(weights, x, grad_output, activation) -> array of K + 1 norms``.
-
-    The chain is :math:`h_0 = x`, :math:`h_k = \phi(W_k h_{k-1})` for :math:`k = 1..K` with
-    ``weights[k-1]`` :math:`= W_k` of shape ``(n_k, n_{k-1})``; ``grad_output`` is
-    :math:`\partial \mathcal L / \partial h_K`. Expected (torch autograd): entry ``k`` is
-    :math:`\|\partial \mathcal L / \partial h_k\|_2` for :math:`k = 0, \ldots, K`;
-    ``activation`` is ``"linear"``, ``"tanh"`` or ``"relu"`` (relu' is 0 at exactly 0).
-    """
+    r"""Check ``backprop_norms(weights, x, grad_output, activation)``: the K + 1 norms
+    :math:`\|\partial \mathcal L / \partial h_k\|_2`, :math:`k = 0..K`, through :math:`h_k =
+    \phi(W_k h_{k-1})` (``weights[k-1]`` = :math:`W_k`), by torch autograd (relu'(0) = 0)."""
     rng = np.random.default_rng(12)
     sizes = [3, 5, 4, 2]  # non-square layers catch transposes
     weights = [rng.normal(size=(m, n)) for n, m in zip(sizes[:-1], sizes[1:])]
@@ -282,8 +229,5 @@ def check_backprop_norms(backprop_norms: Callable[..., Any]) -> None:
     # fmt: on
 
 
-MISTAKES = {
-    "check_numerical_gradient": NUMERICAL_GRADIENT,
-    "check_linear_backward": LINEAR_BACKWARD,
-    "check_backprop_norms": BACKPROP_NORMS,
-}
+MISTAKES = {"check_numerical_gradient": NUMERICAL_GRADIENT, "check_backprop_norms": BACKPROP_NORMS,
+            "check_linear_backward": LINEAR_BACKWARD}  # fmt: skip

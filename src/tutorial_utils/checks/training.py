@@ -11,22 +11,13 @@ from torch import nn
 
 from tutorial_utils.checks._core import Case, Failure, Mistake, Spec, call, run, to_array
 
-__all__ = ["check_train_step"]
-
 STEPS = 3
 
 
 def _step(kind: str = "correct") -> Callable[..., tuple[float, float]]:
     """One training step as a student might write it; ``kind`` names the mistake."""
 
-    def train_step(
-        model: nn.Module,
-        loss_fn: Callable,
-        optimizer: torch.optim.Optimizer,
-        x: torch.Tensor,
-        y: torch.Tensor,
-        max_norm: float,
-    ) -> tuple[float, float]:
+    def train_step(model, loss_fn, optimizer, x, y, max_norm):  # type: ignore[no-untyped-def]
         params = list(model.parameters())
         norm_type = math.inf if kind == "inf-norm" else 2.0
         max_norm = 1.0 if kind == "fixed max_norm" else max_norm
@@ -36,12 +27,11 @@ def _step(kind: str = "correct") -> Callable[..., tuple[float, float]]:
             norm = torch.nn.utils.clip_grad_norm_(params, max_norm)
         loss = loss_fn(model(x), y)
         loss.backward()
+        if kind in ("clip by value", "no clipping", "clip after step"):
+            norm = torch.nn.utils.get_total_norm([p.grad for p in params if p.grad is not None])
         if kind == "clip by value":
-            norm = torch.nn.utils.get_total_norm([p.grad for p in params if p.grad is not None])
             torch.nn.utils.clip_grad_value_(params, max_norm)
-        elif kind in ("no clipping", "clip after step"):
-            norm = torch.nn.utils.get_total_norm([p.grad for p in params if p.grad is not None])
-        elif kind != "clip before backward":
+        elif kind not in ("clip before backward", "no clipping", "clip after step"):
             norm = torch.nn.utils.clip_grad_norm_(params, max_norm, norm_type)
         if kind == "post-clip norm":
             norm = torch.nn.utils.get_total_norm([p.grad for p in params if p.grad is not None])
@@ -95,49 +85,25 @@ def _run_steps(train_step: Callable[..., Any], max_norm: float) -> tuple[Any, ..
     for step in range(1, STEPS + 1):
         result = call(train_step, model, nn.MSELoss(), optimizer, x, y, max_norm)
         if not (isinstance(result, (tuple, list)) and len(result) == 2):
-            raise Failure(
-                f"step {step}: return a pair (loss, grad_norm), got {type(result).__name__}"
-            )
+            raise Failure(f"step {step}: return a pair (loss, grad_norm)", "return loss, norm")
         for name, value in zip(("loss", "grad_norm"), result):
             array = to_array(value, f"{name} at step {step}")
             if array.size != 1:
-                raise Failure(
-                    f"{name} at step {step} should be one number, got shape {array.shape}",
-                    "use .item()",
-                )
+                raise Failure(f"{name} at step {step} has shape {array.shape}", "use .item()")
             out.append(array.reshape(()))
         out.append(torch.cat([p.detach().reshape(-1) for p in model.parameters()]).numpy())
     return tuple(out)
 
 
 def check_train_step(train_step: Callable[..., Any]) -> None:
-    """Check ``train_step(model, loss_fn, optimizer, x, y, max_norm) -> (loss, grad_norm)``.
-
-    Expected, in this order: clear old gradients, forward pass, ``loss.backward()``, clip the
-    gradients to total L2 norm ``max_norm`` (``torch.nn.utils.clip_grad_norm_``), then
-    ``optimizer.step()``; return the loss as a float and the total gradient norm *before*
-    clipping. Tested with SGD (whose step is proportional to the gradient, so clipping shows) on a
-    small MLP for three consecutive steps, with clipping active and inactive, and with stale
-    gradients left in the model beforehand.
-    """
-    labels = tuple(
-        f"{what} {step}"
-        for step in range(1, STEPS + 1)
-        for what in ("loss at step", "grad_norm at step", "parameters after step")
-    )
-    cases = [
-        Case(f"{STEPS} steps, max_norm = {c:g}{note}", (c,))
-        for c, note in ((0.5, " (clipping active)"), (1e6, " (no clipping)"), (2.0, ""))
-    ]
-    run(
-        Spec(
-            "check_train_step",
-            cases,
-            labels,
-            (),
-            TRAIN_STEP,
-            lambda c: _run_steps(_step(), c),
-            invoke=lambda fn, case: _run_steps(fn, *case.args),
-        ),
-        train_step,
-    )
+    """Check ``train_step(model, loss_fn, optimizer, x, y, max_norm) -> (loss, grad_norm)``: clear
+    the old gradients, forward, ``loss.backward()``, ``clip_grad_norm_`` to ``max_norm``, then
+    ``optimizer.step()``; return the loss and the norm *before* clipping as numbers. Three steps
+    of SGD (its step shows the clipping) on a small MLP that holds stale gradients."""
+    what = ("loss at step", "grad_norm at step", "parameters after step")
+    labels = tuple(f"{w} {step}" for step in range(1, STEPS + 1) for w in what)
+    notes = ((0.5, " (clipping active)"), (1e6, " (no clipping)"), (2.0, ""))
+    cases = [Case(f"{STEPS} steps, max_norm = {c:g}{note}", (c,)) for c, note in notes]
+    spec = Spec("check_train_step", cases, labels, (), TRAIN_STEP, lambda c: _run_steps(_step(), c))
+    spec.invoke = lambda fn, case: _run_steps(fn, *case.args)
+    run(spec, train_step)
