@@ -39,6 +39,12 @@ def test_returns_a_figure_that_renders(fig):
     assert buffer.getvalue()[:8] == b"\x89PNG\r\n\x1a\n"
 
 
+def test_resolution_and_size_fit_the_content_column(fig):
+    assert fig.dpi >= 150
+    width, height = fig.get_size_inches()
+    assert width <= 6.4 and height <= 8.0
+
+
 def test_stage_boxes_run_top_to_bottom_in_order(fig):
     boxes = _stage_boxes(fig)
     assert set(boxes) == set(EXPECTED_ORDER)
