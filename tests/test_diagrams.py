@@ -61,8 +61,11 @@ def test_only_unscale_is_optional_and_dashed(fig):
 
 
 def test_each_chapter_annotates_its_stage(fig):
-    notes = {t.get_gid().removeprefix("note:"): t.get_text()
-             for t in fig.axes[0].texts if (t.get_gid() or "").startswith("note:")}
+    notes = {
+        t.get_gid().removeprefix("note:"): t.get_text()
+        for t in fig.axes[0].texts
+        if (t.get_gid() or "").startswith("note:")
+    }
     assert notes["backward"].startswith("ch01–ch02")
     assert notes["clip"].startswith("ch03")
     assert notes["optimizer step"].startswith("ch04–ch05")

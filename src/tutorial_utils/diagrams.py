@@ -53,20 +53,33 @@ STAGES: tuple[Stage, ...] = (
 #: Where each chapter's idea acts.
 NOTES: tuple[Note, ...] = (
     Note("loss", "", "$\\mathcal{L}(\\theta_{t-1})$ on one batch", "black"),
-    Note("backward", "ch01–ch02",
-         "$g_t = \\nabla\\mathcal{L}(\\theta_{t-1})$ into p.grad;\n"
-         "products of Jacobians can\nvanish or explode", "vermillion"),
-    Note("unscale", "ch06 (loss scaling only)",
-         "divide by S BEFORE the clip;\nscaler.step skips a step\n"
-         "whose g is inf or NaN", "orange"),
-    Note("clip", "ch03",
-         "$g_t \\leftarrow g_t\\,\\min(1, c\\,/\\,(\\|g_t\\|+\\delta))$\n"
-         "returns the pre-clip norm", "bluish_green"),
-    Note("optimizer step", "ch04–ch05  $\\theta_{t-1} \\to \\theta_t$",
-         "Adam: moments $m_t, v_t$, bias\ncorrection, $\\epsilon$, AMSGrad,\n"
-         "decoupled weight decay $\\lambda$", "blue"),
-    Note("zero_grad", "",
-         "backward ADDS to p.grad;\nor call it first in a step", "black"),
+    Note(
+        "backward",
+        "ch01–ch02",
+        "$g_t = \\nabla\\mathcal{L}(\\theta_{t-1})$ into p.grad;\n"
+        "products of Jacobians can\nvanish or explode",
+        "vermillion",
+    ),
+    Note(
+        "unscale",
+        "ch06 (loss scaling only)",
+        "divide by S BEFORE the clip;\nscaler.step skips a step\nwhose g is inf or NaN",
+        "orange",
+    ),
+    Note(
+        "clip",
+        "ch03",
+        "$g_t \\leftarrow g_t\\,\\min(1, c\\,/\\,(\\|g_t\\|+\\delta))$\nreturns the pre-clip norm",
+        "bluish_green",
+    ),
+    Note(
+        "optimizer step",
+        "ch04–ch05  $\\theta_{t-1} \\to \\theta_t$",
+        "Adam: moments $m_t, v_t$, bias\ncorrection, $\\epsilon$, AMSGrad,\n"
+        "decoupled weight decay $\\lambda$",
+        "blue",
+    ),
+    Note("zero_grad", "", "backward ADDS to p.grad;\nor call it first in a step", "black"),
 )
 
 _FONT = 10  # points; the figure is drawn at about the width of the content column
@@ -115,44 +128,98 @@ def training_step_diagram(*, figsize: tuple[float, float] = (5.2, 7.4)) -> Figur
     for i, stage in enumerate(STAGES):
         y = height - margin - (i + 0.5) * row
         centres[stage.name] = y
-        ax.add_patch(FancyBboxPatch(
-            (box_x, y - box_h / 2), box_w, box_h,
-            boxstyle="round,pad=0,rounding_size=0.08",
-            facecolor="#f2f2f2", edgecolor=black,
-            linewidth=1.5, linestyle="--" if stage.optional else "-",
-            gid=f"stage:{stage.name}", zorder=2,
-        ))
-        ax.text(box_x + box_w / 2, y + 0.14, stage.name, ha="center", va="center",
-                fontsize=_FONT + 1, fontweight="bold", zorder=3)
-        ax.text(box_x + box_w / 2, y - 0.15, stage.code, ha="center", va="center",
-                fontsize=_FONT - 0.5, family="monospace", zorder=3)
+        ax.add_patch(
+            FancyBboxPatch(
+                (box_x, y - box_h / 2),
+                box_w,
+                box_h,
+                boxstyle="round,pad=0,rounding_size=0.08",
+                facecolor="#f2f2f2",
+                edgecolor=black,
+                linewidth=1.5,
+                linestyle="--" if stage.optional else "-",
+                gid=f"stage:{stage.name}",
+                zorder=2,
+            )
+        )
+        ax.text(
+            box_x + box_w / 2,
+            y + 0.14,
+            stage.name,
+            ha="center",
+            va="center",
+            fontsize=_FONT + 1,
+            fontweight="bold",
+            zorder=3,
+        )
+        ax.text(
+            box_x + box_w / 2,
+            y - 0.15,
+            stage.code,
+            ha="center",
+            va="center",
+            fontsize=_FONT - 0.5,
+            family="monospace",
+            zorder=3,
+        )
         if i + 1 < n:
-            ax.add_patch(FancyArrowPatch(
-                (box_x + box_w / 2, y - box_h / 2), (box_x + box_w / 2, y - row + box_h / 2),
-                arrowstyle="-|>", mutation_scale=12, color=black, linewidth=1.3, zorder=1,
-            ))
+            ax.add_patch(
+                FancyArrowPatch(
+                    (box_x + box_w / 2, y - box_h / 2),
+                    (box_x + box_w / 2, y - row + box_h / 2),
+                    arrowstyle="-|>",
+                    mutation_scale=12,
+                    color=black,
+                    linewidth=1.3,
+                    zorder=1,
+                )
+            )
     # The loop: zero_grad -> the next batch's forward, along the left margin.
     top, bottom = centres[STAGES[0].name], centres[STAGES[-1].name]
     lane = 0.2
     loop = {"color": black, "linewidth": 1.2, "linestyle": (0, (4, 2)), "zorder": 1}
     ax.plot([box_x, lane, lane], [bottom, bottom, top], **loop)
-    ax.add_patch(FancyArrowPatch((lane, top), (box_x, top), arrowstyle="-|>",
-                                 mutation_scale=12, **loop))
-    ax.text(lane, (top + bottom) / 2, "next batch: step t + 1", rotation=90,
-            ha="center", va="center", fontsize=_FONT, zorder=3,
-            bbox={"boxstyle": "square,pad=0.15", "facecolor": "white", "edgecolor": "none"})
+    ax.add_patch(
+        FancyArrowPatch((lane, top), (box_x, top), arrowstyle="-|>", mutation_scale=12, **loop)
+    )
+    ax.text(
+        lane,
+        (top + bottom) / 2,
+        "next batch: step t + 1",
+        rotation=90,
+        ha="center",
+        va="center",
+        fontsize=_FONT,
+        zorder=3,
+        bbox={"boxstyle": "square,pad=0.15", "facecolor": "white", "edgecolor": "none"},
+    )
 
     for note in NOTES:
         y = centres[note.stage]
         color = plotting.PALETTE[note.color]
         text = note.text if not note.chapters else f"{note.chapters}\n{note.text}"
         ax.annotate(
-            text, xy=(box_x + box_w, y), xytext=(note_x, y), ha="left", va="center",
-            fontsize=_FONT, color="black", gid=f"note:{note.stage}",
-            bbox={"boxstyle": "round,pad=0.3", "facecolor": "white", "edgecolor": color,
-                  "linewidth": 1.8 if note.chapters else 0.8},
-            arrowprops={"arrowstyle": "-", "color": color, "linewidth": 1.4,
-                        "shrinkA": 0, "shrinkB": 0},
+            text,
+            xy=(box_x + box_w, y),
+            xytext=(note_x, y),
+            ha="left",
+            va="center",
+            fontsize=_FONT,
+            color="black",
+            gid=f"note:{note.stage}",
+            bbox={
+                "boxstyle": "round,pad=0.3",
+                "facecolor": "white",
+                "edgecolor": color,
+                "linewidth": 1.8 if note.chapters else 0.8,
+            },
+            arrowprops={
+                "arrowstyle": "-",
+                "color": color,
+                "linewidth": 1.4,
+                "shrinkA": 0,
+                "shrinkB": 0,
+            },
             zorder=3,
         )
     return fig
