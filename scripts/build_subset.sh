@@ -10,10 +10,11 @@ name=$1; shift
 root=$PWD
 dest=/tmp/jb-$name
 mkdir -p "$dest"
-# Fresh copy of the sources each time; the private _build (execution cache) is kept.
+# Fresh copy of the sources each time (new mtimes, so Sphinx re-reads every page; jupyter-cache
+# still skips re-executing unchanged notebooks); the private _build (execution cache) is kept.
 find "$dest" -mindepth 1 -maxdepth 1 ! -name _build -exec rm -rf {} +
 tar -c --exclude=./.venv --exclude=./_build --exclude=./.git --exclude=./.pytest_cache \
-  --exclude=./.hypothesis --exclude=./test-artifacts . | tar -x -C "$dest"
+  --exclude=./.hypothesis --exclude=./test-artifacts . | tar -x -m -C "$dest"
 {
   echo "format: jb-book"
   echo "root: book/intro"
