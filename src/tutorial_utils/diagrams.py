@@ -12,7 +12,7 @@ shrinks it to the width of its screen.
 
 from __future__ import annotations
 
-from typing import NamedTuple
+from typing import Any, NamedTuple
 
 import matplotlib as mpl
 import matplotlib.pyplot as plt
@@ -108,7 +108,8 @@ def training_step_diagram(*, figsize: tuple[float, float] = (5.2, 7.4)) -> Figur
     matplotlib.figure.Figure
     """
     width, height = figsize
-    with mpl.rc_context(plotting.book_rcparams()):
+    style: Any = plotting.book_rcparams()  # (matplotlib types keys as Literals)
+    with mpl.rc_context(style):
         # >= 150 dpi: a 10 pt label shown at >= 70 % width is still >= 10 pt on screen
         dpi = max(150.0, float(mpl.rcParams["figure.dpi"]))
         fig = plt.figure(figsize=figsize, dpi=dpi, layout="none")
@@ -177,7 +178,7 @@ def training_step_diagram(*, figsize: tuple[float, float] = (5.2, 7.4)) -> Figur
     # The loop: zero_grad -> the next batch's forward, along the left margin.
     top, bottom = centres[STAGES[0].name], centres[STAGES[-1].name]
     lane = 0.2
-    loop = {"color": black, "linewidth": 1.2, "linestyle": (0, (4, 2)), "zorder": 1}
+    loop: dict[str, Any] = {"color": black, "linewidth": 1.2, "linestyle": (0, (4, 2)), "zorder": 1}
     ax.plot([box_x, lane, lane], [bottom, bottom, top], **loop)
     ax.add_patch(
         FancyArrowPatch((lane, top), (box_x, top), arrowstyle="-|>", mutation_scale=12, **loop)
