@@ -31,6 +31,7 @@ FLOAT32_HINT = (
     "your result is rounded to float32 (about 7 significant digits): compute in float64 "
     "(no np.float32 / astype(np.float32), no float32 torch tensors)"
 )
+SHAPE_HINT = "check the axes you reduce over and the shape you return (keepdims? flattened?)"
 Observed = dict[str, np.ndarray]
 
 
@@ -82,11 +83,9 @@ class Failure(Exception):
 
 
 class _TimeUp(BaseException):  # not an Exception: a student's ``except Exception`` cannot eat it
-    pass
-
-
-def _time_up(signum: int, frame: Any) -> None:
-    raise _TimeUp
+    @staticmethod
+    def handler(signum: int, frame: Any) -> None:
+        raise _TimeUp
 
 
 def call(fn: Callable[..., Any], *args: Any, **kwargs: Any) -> Any:
@@ -98,17 +97,15 @@ def call(fn: Callable[..., Any], *args: Any, **kwargs: Any) -> Any:
         and signal.getitimer(signal.ITIMER_REAL)[0] == 0  # never override an outer timer
     )
     if timer:
-        previous = signal.signal(signal.SIGALRM, _time_up)
+        previous = signal.signal(signal.SIGALRM, _TimeUp.handler)
         signal.setitimer(signal.ITIMER_REAL, TIME_LIMIT)
     try:
         return fn(*args, **kwargs)
     except NotImplementedError:
         raise
     except _TimeUp:
-        raise Failure(
-            f"your function did not return within {TIME_LIMIT:g} s and was stopped",
-            "look for a loop that never ends (a while loop whose condition never changes)",
-        ) from None
+        message = f"your function did not return within {TIME_LIMIT:g} s and was stopped"
+        raise Failure(message, "look for a loop that never ends (a while condition?)") from None
     except Exception as error:  # noqa: BLE001 - any failure of the student's code is feedback
         name = type(error).__name__
         raise Failure(f"your function raised {name}: {error}", key=f"raised {name}") from error
@@ -134,9 +131,7 @@ def to_array(value: Any, what: str) -> np.ndarray:
     if value is None:
         raise Failure(f"{what} is None: is a return statement missing?")
     if isinstance(value, Iterator):
-        raise Failure(
-            f"{what} is a {type(value).__name__}", "build a list or array, not an iterator"
-        )
+        raise Failure(f"{what} is a {type(value).__name__}", "build a list, not an iterator")
     try:
         array = np.asarray(value)
         array = np.asarray(value, dtype=np.float64) if array.dtype == object else array
@@ -153,11 +148,8 @@ def coerce(result: Any, returns: Any, expected: Any) -> Iterator[tuple[str, np.n
         yield returns, to_array(result, returns), result
     elif isinstance(returns, list):
         if not isinstance(result, (list, tuple)):
-            raise Failure(
-                f"{returns[0]} should be a list with one array per parameter tensor, got "
-                f"{_describe(result)}",
-                "build a list: [... for g in grads]",
-            )
+            message = f"{returns[0]} should be a list of arrays, got {_describe(result)}"
+            raise Failure(message, "build a list: [... for g in grads]")
         if len(result) != len(expected):
             raise Failure(f"{returns[0]} has {len(result)} items, expected {len(expected)}")
         for i, (item, exp) in enumerate(zip(result, expected)):
@@ -170,12 +162,10 @@ def coerce(result: Any, returns: Any, expected: Any) -> Iterator[tuple[str, np.n
             yield from coerce(item, template, exp)
 
 
-def _leaves(value: Any, name: str) -> Iterator[tuple[str, Any]]:
+def _leaves(value: Any, name: str) -> list[tuple[str, Any]]:
     if isinstance(value, (list, tuple)):
-        for i, item in enumerate(value):
-            yield from _leaves(item, f"{name}[{i}]")
-    else:
-        yield name, value
+        return [leaf for i, item in enumerate(value) for leaf in _leaves(item, f"{name}[{i}]")]
+    return [(name, value)]
 
 
 def _same(a: Any, b: Any) -> bool:
@@ -194,7 +184,7 @@ def _observe(spec: Spec, fn: Callable[..., Any], case: Case) -> Observed:
         before = copy.deepcopy(args)
         result = call(fn, *args, **copy.deepcopy(case.kwargs))
         for name, arg, old in zip(spec.inputs, args, before):
-            new, saved = list(_leaves(arg, name)), list(_leaves(old, name))
+            new, saved = _leaves(arg, name), _leaves(old, name)
             changed = [n for (n, a), (_, b) in zip(new, saved) if not _same(a, b)]
             if changed or len(new) != len(saved):
                 where = changed[0] if changed else name
@@ -211,8 +201,7 @@ def _observe(spec: Spec, fn: Callable[..., Any], case: Case) -> Observed:
 
 def _safe_observe(spec: Spec, fn: Callable[..., Any], case: Case) -> Observed | Failure:
     try:
-        with np.errstate(all="ignore"):
-            return _observe(spec, fn, case)
+        return _observe(spec, fn, case)
     except Failure as failure:
         return failure
 
@@ -220,15 +209,14 @@ def _safe_observe(spec: Spec, fn: Callable[..., Any], case: Case) -> Observed | 
 def expected(spec: Spec, case: Case) -> Any:
     """The correct result of ``case`` (computed once, on copies of its arguments)."""
     if case.expected is None:
-        assert spec.reference is not None
         args, kwargs = copy.deepcopy((case.args, case.kwargs))
-        case.expected = spec.reference(*args, **kwargs)
+        case.expected = spec.reference(*args, **kwargs)  # type: ignore[misc]
     return case.expected
 
 
 def _expected_arrays(spec: Spec, case: Case) -> Observed:
     exp = expected(spec, case)
-    return {k: np.asarray(a, dtype=np.float64) for k, a, _ in coerce(exp, spec.returns, exp)}
+    return {k: a.astype(np.float64) for k, a, _ in coerce(exp, spec.returns, exp)}
 
 
 def _within(got: np.ndarray, exp: np.ndarray, rtol: float) -> bool:
@@ -248,18 +236,11 @@ def _compare(spec: Spec, got: Observed, exp: Observed) -> None:
         if g.shape != e.shape and g.size == e.size == 1:
             g = got[label] = g.reshape(e.shape)  # a scalar as shape (1,) is fine
         if g.shape != e.shape:
-            raise Failure(
-                f"{label} has shape {g.shape}, expected {e.shape}",
-                "check the axes you reduce over and the shape you return (no keepdims, no "
-                "flattening, no extra axis)",
-                key=label,
-            )
+            raise Failure(f"{label} has shape {g.shape}, expected {e.shape}", SHAPE_HINT, label)
         if _within(g, e, spec.rtol):
             continue
         if not np.all(np.isfinite(g)):
-            raise Failure(
-                f"{label} contains NaN or inf where the expected values are finite", key=label
-            )
+            raise Failure(f"{label} contains NaN or inf (expected finite values)", key=label)
         diff = np.abs(g.astype(np.float64) - e)
         i = np.unravel_index(int(np.argmax(diff)), diff.shape) if diff.ndim else ()
         where = f" at index {tuple(int(k) for k in i)}" if diff.ndim else ""
@@ -274,9 +255,8 @@ def _agrees(a: Observed | Failure, b: Observed | Failure, rtol: float) -> bool:
 
 
 def _f32(array: np.ndarray) -> bool:
-    return array.dtype in (np.float16, np.float32) or bool(
-        np.array_equal(array, array.astype(np.float32).astype(array.dtype))
-    )
+    rounded = array.astype(np.float32).astype(array.dtype)
+    return array.dtype in (np.float16, np.float32) or bool(np.array_equal(array, rounded))
 
 
 def diagnose(spec: Spec, student: Callable[..., Any], case: Case, failure: Failure,
@@ -334,7 +314,7 @@ def ratio_hint(got: np.ndarray, expected: np.ndarray, close_hint: str) -> str | 
 
 
 def fail(checker: str, case: str, message: str, hint: str | None = None) -> NoReturn:
-    """Raise the ``AssertionError`` shown to the student."""
+    """Raise the ``AssertionError`` shown to the student."""  # fmt: skip
     raise AssertionError(
         f"{checker}: case '{case}': {message}" + (f"\nHint: {hint}" if hint else "")
     )
@@ -342,13 +322,14 @@ def fail(checker: str, case: str, message: str, hint: str | None = None) -> NoRe
 
 def run(spec: Spec, student: Callable[..., Any]) -> None:
     """Run every case of ``spec`` on the student's function; print one line or raise."""
-    for case in spec.cases:
-        got = None
-        try:
-            with np.errstate(all="ignore"):
+    with np.errstate(all="ignore"):
+        for case in spec.cases:
+            got = None
+            try:
                 got = _observe(spec, student, case)
                 _compare(spec, got, _expected_arrays(spec, case))
-        except Failure as failure:
-            fail(spec.name, case.name, failure.message, diagnose(spec, student, case, failure, got))
+            except Failure as failure:
+                hint = diagnose(spec, student, case, failure, got)
+                fail(spec.name, case.name, failure.message, hint)
     count = len(spec.cases) + (spec.extra(student, spec) if spec.extra else 0)
     print(f"{spec.name}: all {count} cases passed.")

@@ -15,9 +15,7 @@ from tutorial_utils.reference.adam import AdamState, adam_step
 DEFAULTS = {"lr": 1e-3, "beta1": 0.9, "beta2": 0.999, "eps": 1e-8}
 
 
-def _adam(
-    p, g, m, v, v_max, t, lr, beta1, beta2, eps, wd=0.0, decoupled=False, amsgrad=False, **wrong
-):  # type: ignore[no-untyped-def]
+def _adam(p, g, m, v, v_max, t, lr, beta1, beta2, eps, wd, decoupled, amsgrad, **wrong):  # type: ignore
     """One Adam/AMSGrad/AdamW step; each keyword in ``wrong`` switches on one typical mistake."""
     hp = {"lr": lr, "beta1": beta1, "beta2": beta2, "eps": eps}
     hp.update({k: DEFAULTS[k] for k in wrong.get("fixed", ())})  # a hard-coded default
@@ -60,26 +58,20 @@ def _adam(
     return new_p, new_m, new_v, v_max if wrong.get("old_vmax") else new_max
 
 
-def _adam_student(**wrong):  # type: ignore[no-untyped-def]
-    def step(param, grad, m, v, t, lr=1e-3, beta1=0.9, beta2=0.999, eps=1e-8):
-        return _adam(param, grad, m, v, np.zeros_like(m), t, lr, beta1, beta2, eps, **wrong)[:3]
+def _student(kind: str, **wrong: Any) -> Callable[..., tuple]:
+    """``wrong`` as exercise ``kind`` calls it: (param, grad, m, v[, v_max], t, **hp)."""
+
+    def step(param, grad, m, v, *state, **kw):  # type: ignore[no-untyped-def]
+        v_max = state[0] if kind == "amsgrad" else np.zeros_like(m)
+        kw = {**DEFAULTS, "weight_decay": 0.0, "decoupled": False, **kw}
+        out = _adam(param, grad, m, v, v_max, state[-1], *kw.values(), kind == "amsgrad", **wrong)
+        return out if kind == "amsgrad" else out[:3]
 
     return step
 
 
-def _amsgrad_student(**wrong):  # type: ignore[no-untyped-def]
-    def step(param, grad, m, v, v_max, t, lr=1e-3, beta1=0.9, beta2=0.999, eps=1e-8):
-        return _adam(param, grad, m, v, v_max, t, lr, beta1, beta2, eps, amsgrad=True, **wrong)
-
-    return step
-
-
-def _adamw_student(**wrong):  # type: ignore[no-untyped-def]
-    def step(param, grad, m, v, t, **kw):  # called with every hyperparameter as a keyword
-        kw = {**DEFAULTS, "weight_decay": 1e-2, "decoupled": True, **kw}
-        return _adam(param, grad, m, v, np.zeros_like(m), t, *kw.values(), **wrong)[:3]
-
-    return step
+def _table(kind: str, rows: list[tuple[str, dict[str, Any]]]) -> list[Mistake]:
+    return [Mistake(hint, _student(kind, **wrong)) for hint, wrong in rows]
 
 
 # fmt: off
@@ -111,16 +103,8 @@ _COMMON: list[tuple[str, dict[str, Any]]] = [  # (hint, mistake) for all three e
     ("work on new arrays: new_v = beta2 * v + ..., not v *= beta2 / v[:] = ... (the caller's v "
      "changed)", {"in_place": "v"}),
 ]
-# fmt: on
-
-
-def _table(student: Callable[..., Any], rows: list[tuple[str, dict[str, Any]]]) -> list[Mistake]:
-    return [Mistake(hint, student(**wrong)) for hint, wrong in rows]
-
-
-ADAM = _table(_adam_student, _COMMON)
-# fmt: off
-AMSGRAD = _table(_amsgrad_student, _COMMON + [
+ADAM = _table("adam", _COMMON)
+AMSGRAD = _table("amsgrad", _COMMON + [
         ("take the maximum of the RAW v (then bias-correct), as torch does; the maximum of the "
          "bias-corrected v_hat is optax's variant", {"max_of_vhat": True}),
         ("normalise by sqrt(v_max), not sqrt(v): that maximum is what makes AMSGrad different "
@@ -133,7 +117,7 @@ AMSGRAD = _table(_amsgrad_student, _COMMON + [
         ("work on new arrays: new_v_max = np.maximum(v_max, new_v), not np.maximum(..., "
          "out=v_max) (the caller's v_max changed)", {"in_place": "v_max"}),
 ])
-ADAMW = _table(_adamw_student, _COMMON[:8] + [
+ADAMW = _table("adamw", _COMMON[:8] + [
         ("decoupled=True is AdamW: shrink theta by (1 - lr * weight_decay) and give Adam the "
          "plain gradient; adding weight_decay * theta to the gradient is the L2 penalty",
          {"l2_always": True}),
@@ -152,8 +136,8 @@ ADAMW = _table(_adamw_student, _COMMON[:8] + [
          {"wd_factor": 2.0}),
         ("weight decay is missing", {"wd_factor": 0.0}),
 ])
-# fmt: on
 MISTAKES = {"check_adam_step": ADAM, "check_amsgrad_step": AMSGRAD, "check_adamw_step": ADAMW}
+# fmt: on
 FORMULAS = {
     "new_m": "new_m = beta1 * m + (1 - beta1) * grad, returned raw (not bias-corrected)",
     "new_v": "new_v = beta2 * v + (1 - beta2) * grad * grad, returned raw (not bias-corrected)",
@@ -162,10 +146,8 @@ FORMULAS = {
 
 
 def _reference(p, g, m, v, v_max, t, beta1, beta2, decoupled=False, **kw):  # type: ignore
-    state = AdamState(step=t - 1, m=m, v=v, v_max=v_max)
-    new_p, new = adam_step(
-        p, g, state, betas=(beta1, beta2), decoupled_weight_decay=decoupled, **kw
-    )
+    kw.update(betas=(beta1, beta2), decoupled_weight_decay=decoupled)
+    new_p, new = adam_step(p, g, AdamState(step=t - 1, m=m, v=v, v_max=v_max), **kw)
     return new_p, new.m, new.v, new.v_max
 
 

@@ -18,77 +18,12 @@ def _l2(x: Any, axis: Any = None) -> Any:
     return np.sqrt(np.sum(np.square(x), axis=axis, keepdims=axis is not None))
 
 
-def _pnorm(x: Any, p: float) -> float:
+def _pnorm(x: Any, p: float, flatten: bool = True) -> float:
+    """The p-norm of all elements; ``flatten=False``: np.linalg.norm's matrix norm of 2-D x."""
+    if not flatten and np.ndim(x) in (1, 2):
+        return float(np.linalg.norm(x, ord=p))
     x = np.abs(np.ravel(x))
     return float(np.max(x, initial=0.0) if p == np.inf else np.sum(x**p) ** (1 / p))
-
-
-def _mnorm(x: Any, p: float) -> float:
-    """np.linalg.norm(x, ord=p) without flattening: a matrix norm for 2-D arrays."""
-    return float(np.linalg.norm(x, ord=p)) if np.ndim(x) in (1, 2) else _pnorm(x, p)
-
-
-# fmt: off
-VALUE = [
-    Mistake("only the upper bound was applied: clip to [-c, c], not (-inf, c]",
-            lambda gs, c: [np.minimum(g, c) for g in gs]),
-    Mistake("clip to [-c, c]; negative elements must stay negative down to -c",
-            lambda gs, c: [np.clip(g, 0.0, c) for g in gs]),
-    Mistake("elements above c must become c, not 0",
-            lambda gs, c: [np.where(np.abs(g) > c, 0.0, g) for g in gs]),
-    Mistake("keep the signs: clip g itself to [-c, c], not its absolute value",
-            lambda gs, c: [np.clip(np.abs(g), -c, c) for g in gs]),
-    Mistake("only elements with |g| > c change; the others are kept as they are",
-            lambda gs, c: [np.sign(g) * c for g in gs]),
-    Mistake("this is clipping by norm; clip each element separately instead",
-            lambda gs, c: [ref.clip_by_norm(g, c) for g in gs]),
-    Mistake("the bounds of np.clip are (lower, upper) = (-c, c): you swapped them",
-            lambda gs, c: [np.clip(g, c, -c) for g in gs]),
-    Mistake("return a list with one clipped array per input array, not one concatenated array",
-            lambda gs, c: np.clip(np.concatenate([np.ravel(g) for g in gs]), -c, c)),
-    Mistake("build the list ([np.clip(g, -c, c) for g in grads]), not a generator",
-            lambda gs, c: (np.clip(g, -c, c) for g in gs)),
-    Mistake("work on new arrays: np.clip(g, -c, c) (or np.clip(..., out=...) into a copy), "
-            "not np.clip(g, -c, c, out=g)", lambda gs, c: [np.clip(g, -c, c, out=g) for g in gs]),
-    Mistake("return new arrays even when nothing needs clipping, not the caller's own arrays",
-            lambda gs, c: [g if np.all(np.abs(g) <= c) else np.clip(g, -c, c) for g in gs]),
-]
-# fmt: on
-
-# fmt: off
-NORM = [
-    Mistake("torch adds 1e-6 to the norm: coef = min(max_norm / (norm + 1e-6), 1), applied "
-            "always; it matters at the threshold and for tiny gradients (and avoids 0/0)",
-            lambda g, c: g * min(c / float(_l2(g)), 1.0) if _l2(g) > 0 else g.copy()),
-    Mistake("torch's coefficient min(max_norm / (norm + 1e-6), 1) is applied always, with no "
-            "if: at norm == max_norm it still shrinks the gradient by about 1e-6",
-            lambda g, c: g * (c / (float(_l2(g)) + EPS)) if _l2(g) > c else g.copy()),
-    Mistake("this is TensorFlow's g * c / max(norm, c); torch's coefficient is "
-            "min(max_norm / (norm + 1e-6), 1)",
-            lambda g, c: g * c / max(float(_l2(g)), c) if c > 0 else 0 * g),
-    Mistake("a gradient whose norm is below max_norm must not be scaled up",
-            lambda g, c: g * (c / (float(_l2(g)) + EPS))),
-    Mistake("use min(..., 1), not max: the coefficient never exceeds 1",
-            lambda g, c: g * max(c / (float(_l2(g)) + EPS), 1.0)),
-    Mistake("this is clipping by value; scale the whole array instead (keeps its direction)",
-            lambda g, c: np.clip(g, -c, c)),
-    Mistake("use the Euclidean norm sqrt(sum(g**2)), not the sum of squares",
-            lambda g, c: g * min(c / (float(np.sum(g * g)) + EPS), 1.0)),
-    Mistake("use the Euclidean norm, not the L1 norm",
-            lambda g, c: g * min(c / (float(np.sum(np.abs(g))) + EPS), 1.0)),
-    Mistake("use the Euclidean norm, not the largest element (inf-norm)",
-            lambda g, c: g * min(c / (float(np.max(np.abs(g), initial=0)) + EPS), 1.0)),
-    Mistake("use the Euclidean norm of all elements, sqrt(sum(g**2)); np.linalg.norm(g, 2) of a "
-            "matrix is its largest singular value",
-            lambda g, c: g * min(c / (_mnorm(g, 2) + EPS), 1.0)),
-    Mistake("return an array of the shape of grad, not a flattened one",
-            lambda g, c: np.ravel(g) * min(c / (float(_l2(g)) + EPS), 1.0)),
-    Mistake("work on a new array (g * coef), not g *= coef",
-            lambda g, c: np.multiply(g, min(c / (float(_l2(g)) + EPS), 1.0), out=g)),
-    Mistake("return a new array even when nothing needs clipping, not the caller's own array",
-            lambda g, c: g * (c / (float(_l2(g)) + EPS)) if _l2(g) + EPS > c else g),
-]
-# fmt: on
 
 
 def _global(gs: list, c: float, p: float = 2.0, **wrong: Any) -> tuple[list, float]:
@@ -98,50 +33,6 @@ def _global(gs: list, c: float, p: float = 2.0, **wrong: Any) -> tuple[list, flo
     coef = c / (total + wrong.get("eps", EPS)) if total + wrong.get("eps", EPS) > 0 else 1.0
     coef = 1.0 if wrong.get("branch") and total <= c else coef
     return [g * (coef if wrong.get("no_min") else min(coef, 1.0)) for g in gs], total
-
-
-def _global_post_norm(gs: list, c: float, p: float = 2.0) -> tuple[list, float]:
-    clipped = _global(gs, c, p)[0]
-    return clipped, _pnorm(np.concatenate([np.ravel(g) for g in clipped]), p)
-
-
-# fmt: off
-GLOBAL = [
-    Mistake("every tensor must be scaled by the SAME coefficient computed from the global norm; "
-            "you clipped each tensor by its own norm",
-            lambda gs, c, p=2.0: ([g * min(c / (_pnorm(g, p) + EPS), 1.0) for g in gs],
-                                  _global(gs, c, p)[1])),
-    Mistake("return the norm BEFORE clipping (as torch does), not after", _global_post_norm),
-    Mistake("the global L2 norm is sqrt(sum of squared tensor norms), not the sum of norms",
-            lambda gs, c, p=2.0: _global(gs, c, p, combine=sum)),
-    Mistake("combine the per-tensor norms with a norm, not a mean",
-            lambda gs, c, p=2.0: _global(gs, c, p, combine=lambda n: float(np.mean(n)))),
-    Mistake("use norm_type for every norm, not always the L2 norm",
-            lambda gs, c, p=2.0: _global(gs, c, 2.0)),
-    Mistake("compute each tensor's norm with norm_type too, not always the L2 norm: N is the "
-            "p-norm of the per-tensor p-norms",
-            lambda gs, c, p=2.0: _global(gs, c, p, tensor_p=2.0)),
-    Mistake("the inf-norm is the largest |g_ij| over all tensors (max of the maxima), not a sum",
-            lambda gs, c, p=2.0: _global(gs, c, p, combine=sum if p == np.inf else None)),
-    Mistake("total_norm is the norm itself (with the square root), not the sum of squares",
-            lambda gs, c, p=2.0: _global(gs, c, p, combine=lambda n: float(np.sum(np.square(n))))
-            if p == 2.0 else _global(gs, c, p)),
-    Mistake("torch's coefficient min(max_norm / (total_norm + 1e-6), 1) is applied always, "
-            "with the 1e-6 and no if; you scaled by max_norm / total_norm only above max_norm",
-            lambda gs, c, p=2.0: _global(gs, c, p, eps=0.0, branch=True)),
-    Mistake("gradients below the threshold must not be scaled up: use min(..., 1)",
-            lambda gs, c, p=2.0: _global(gs, c, p, no_min=True)),
-    Mistake("flatten each tensor before np.linalg.norm(g, ord=p): for a 2-D array ord=1, 2, inf "
-            "give MATRIX norms (max column sum, largest singular value, max row sum)",
-            lambda gs, c, p=2.0: _global(gs, c, p, combine=lambda n: _pnorm(np.array(
-                [_mnorm(g, p) for g in gs]), p))),
-    Mistake("return the pair in the order (clipped_grads, total_norm)",
-            lambda gs, c, p=2.0: _global(gs, c, p)[::-1]),
-    Mistake("return new arrays even when nothing needs clipping, not the caller's own arrays",
-            lambda gs, c, p=2.0: (gs, _global(gs, c, p)[1]) if _global(gs, c, p)[1] + EPS <= c
-            else _global(gs, c, p)),
-]
-# fmt: on
 
 
 def _agc(axes_of: Callable[[int], Any] = unit_axes, **wrong: bool) -> Callable[..., list]:
@@ -173,36 +64,6 @@ def _agc_rank0_fails(grads, params, clip_factor=0.01, eps=1e-3):  # type: ignore
     return [r.reshape(g.shape) for r, g in zip(rows, grads)]
 
 
-# fmt: off
-AGC = [
-    Mistake("norms run over every axis but the FIRST (PyTorch stores weights output-first: "
-            "(out, in, ...)); all-but-the-last is the JAX/optax layout",
-            _agc(lambda n: tuple(range(n - 1)) if n > 1 else None)),
-    Mistake("AGC is unit-wise: one norm per output unit (row), not one per tensor",
-            _agc(lambda n: None)),
-    Mistake("a unit of a Conv weight (out, in, kh, kw) is a whole output channel: reduce over "
-            "axes 1..ndim-1 together, not over axis 1 only",
-            _agc(lambda n: 1 if n > 1 else None)),
-    Mistake("a rank-0 or rank-1 tensor (bias) is ONE unit: use its whole norm, not element by "
-            "element", _agc(lambda n: tuple(range(1, n)) if n > 1 else ())),
-    Mistake("floor the weight norm: use max(||W_i||, eps), so zero-initialised units can move",
-            _agc(no_w_floor=True)),
-    Mistake("floor the gradient norm in the denominator: max(||G_i||, 1e-6)",
-            _agc(no_g_floor=True)),
-    Mistake("clip only the units with ||G_i|| > limit; min(limit / max(||G_i||, 1e-6), 1) "
-            "wrongly shrinks units with ||G_i|| < limit < 1e-6", _agc(min_form=True)),
-    Mistake("clip the units whose gradient is too LARGE: ||G_i|| > clip_factor * "
-            "max(||W_i||, eps)", _agc(invert=True)),
-    Mistake("units below the limit keep their gradient: rescale only where ||G_i|| > limit",
-            _agc(always=True)),
-    Mistake("a rank-0 parameter is one unit (its norm is |g|): g.shape[0] does not exist for "
-            "it; treat every tensor of rank <= 1 as a single unit", _agc_rank0_fails),
-    Mistake("return new arrays even when nothing needs clipping, not the caller's own arrays",
-            _agc(share=True)),
-]
-# fmt: on
-
-
 def _pe(**wrong: Any) -> Callable[..., np.ndarray]:
     """Per-example clipping with the mistakes named in ``wrong``."""
 
@@ -231,7 +92,130 @@ def _pe(**wrong: Any) -> Callable[..., np.ndarray]:
     return f
 
 
+_rng = np.random.default_rng
 # fmt: off
+VALUE = [
+    Mistake("only the upper bound was applied: clip to [-c, c], not (-inf, c]",
+            lambda gs, c: [np.minimum(g, c) for g in gs]),
+    Mistake("clip to [-c, c]; negative elements must stay negative down to -c",
+            lambda gs, c: [np.clip(g, 0.0, c) for g in gs]),
+    Mistake("elements above c must become c, not 0",
+            lambda gs, c: [np.where(np.abs(g) > c, 0.0, g) for g in gs]),
+    Mistake("keep the signs: clip g itself to [-c, c], not its absolute value",
+            lambda gs, c: [np.clip(np.abs(g), -c, c) for g in gs]),
+    Mistake("only elements with |g| > c change; the others are kept as they are",
+            lambda gs, c: [np.sign(g) * c for g in gs]),
+    Mistake("this is clipping by norm; clip each element separately instead",
+            lambda gs, c: [ref.clip_by_norm(g, c) for g in gs]),
+    Mistake("the bounds of np.clip are (lower, upper) = (-c, c): you swapped them",
+            lambda gs, c: [np.clip(g, c, -c) for g in gs]),
+    Mistake("return a list with one clipped array per input array, not one concatenated array",
+            lambda gs, c: np.clip(np.concatenate([np.ravel(g) for g in gs]), -c, c)),
+    Mistake("build the list ([np.clip(g, -c, c) for g in grads]), not a generator",
+            lambda gs, c: (np.clip(g, -c, c) for g in gs)),
+    Mistake("work on new arrays: np.clip(g, -c, c) (or np.clip(..., out=...) into a copy), "
+            "not np.clip(g, -c, c, out=g)", lambda gs, c: [np.clip(g, -c, c, out=g) for g in gs]),
+    Mistake("return new arrays even when nothing needs clipping, not the caller's own arrays",
+            lambda gs, c: [g if np.all(np.abs(g) <= c) else np.clip(g, -c, c) for g in gs]),
+]
+
+NORM = [
+    Mistake("torch adds 1e-6 to the norm: coef = min(max_norm / (norm + 1e-6), 1), applied "
+            "always; it matters at the threshold and for tiny gradients (and avoids 0/0)",
+            lambda g, c: g * min(c / float(_l2(g)), 1.0) if _l2(g) > 0 else g.copy()),
+    Mistake("torch's coefficient min(max_norm / (norm + 1e-6), 1) is applied always, with no "
+            "if: at norm == max_norm it still shrinks the gradient by about 1e-6",
+            lambda g, c: g * (c / (float(_l2(g)) + EPS)) if _l2(g) > c else g.copy()),
+    Mistake("this is TensorFlow's g * c / max(norm, c); torch's coefficient is "
+            "min(max_norm / (norm + 1e-6), 1)",
+            lambda g, c: g * c / max(float(_l2(g)), c) if c > 0 else 0 * g),
+    Mistake("a gradient whose norm is below max_norm must not be scaled up",
+            lambda g, c: g * (c / (float(_l2(g)) + EPS))),
+    Mistake("use min(..., 1), not max: the coefficient never exceeds 1",
+            lambda g, c: g * max(c / (float(_l2(g)) + EPS), 1.0)),
+    Mistake("this is clipping by value; scale the whole array instead (keeps its direction)",
+            lambda g, c: np.clip(g, -c, c)),
+    Mistake("use the Euclidean norm sqrt(sum(g**2)), not the sum of squares",
+            lambda g, c: g * min(c / (float(np.sum(g * g)) + EPS), 1.0)),
+    Mistake("use the Euclidean norm, not the L1 norm",
+            lambda g, c: g * min(c / (float(np.sum(np.abs(g))) + EPS), 1.0)),
+    Mistake("use the Euclidean norm, not the largest element (inf-norm)",
+            lambda g, c: g * min(c / (float(np.max(np.abs(g), initial=0)) + EPS), 1.0)),
+    Mistake("use the Euclidean norm of all elements, sqrt(sum(g**2)); np.linalg.norm(g, 2) of a "
+            "matrix is its largest singular value",
+            lambda g, c: g * min(c / (_pnorm(g, 2, False) + EPS), 1.0)),
+    Mistake("return an array of the shape of grad, not a flattened one",
+            lambda g, c: np.ravel(g) * min(c / (float(_l2(g)) + EPS), 1.0)),
+    Mistake("work on a new array (g * coef), not g *= coef",
+            lambda g, c: np.multiply(g, min(c / (float(_l2(g)) + EPS), 1.0), out=g)),
+    Mistake("return a new array even when nothing needs clipping, not the caller's own array",
+            lambda g, c: g * (c / (float(_l2(g)) + EPS)) if _l2(g) + EPS > c else g),
+]
+
+GLOBAL = [
+    Mistake("every tensor must be scaled by the SAME coefficient computed from the global norm; "
+            "you clipped each tensor by its own norm",
+            lambda gs, c, p=2.0: ([g * min(c / (_pnorm(g, p) + EPS), 1.0) for g in gs],
+                                  _global(gs, c, p)[1])),
+    Mistake("return the norm BEFORE clipping (as torch does), not after",
+            lambda gs, c, p=2.0: (out := _global(gs, c, p)[0], _global(out, np.inf, p)[1])),
+    Mistake("the global L2 norm is sqrt(sum of squared tensor norms), not the sum of norms",
+            lambda gs, c, p=2.0: _global(gs, c, p, combine=sum)),
+    Mistake("combine the per-tensor norms with a norm, not a mean",
+            lambda gs, c, p=2.0: _global(gs, c, p, combine=lambda n: float(np.mean(n)))),
+    Mistake("use norm_type for every norm, not always the L2 norm",
+            lambda gs, c, p=2.0: _global(gs, c, 2.0)),
+    Mistake("compute each tensor's norm with norm_type too, not always the L2 norm: N is the "
+            "p-norm of the per-tensor p-norms",
+            lambda gs, c, p=2.0: _global(gs, c, p, tensor_p=2.0)),
+    Mistake("the inf-norm is the largest |g_ij| over all tensors (max of the maxima), not a sum",
+            lambda gs, c, p=2.0: _global(gs, c, p, combine=sum if p == np.inf else None)),
+    Mistake("total_norm is the norm itself (with the square root), not the sum of squares",
+            lambda gs, c, p=2.0: _global(gs, c, p, combine=lambda n: float(np.sum(np.square(n))))
+            if p == 2.0 else _global(gs, c, p)),
+    Mistake("torch's coefficient min(max_norm / (total_norm + 1e-6), 1) is applied always, "
+            "with the 1e-6 and no if; you scaled by max_norm / total_norm only above max_norm",
+            lambda gs, c, p=2.0: _global(gs, c, p, eps=0.0, branch=True)),
+    Mistake("gradients below the threshold must not be scaled up: use min(..., 1)",
+            lambda gs, c, p=2.0: _global(gs, c, p, no_min=True)),
+    Mistake("flatten each tensor before np.linalg.norm(g, ord=p): for a 2-D array ord=1, 2, inf "
+            "give MATRIX norms (max column sum, largest singular value, max row sum)",
+            lambda gs, c, p=2.0: _global(gs, c, p, combine=lambda n: _pnorm(np.array(
+                [_pnorm(g, p, False) for g in gs]), p))),
+    Mistake("return the pair in the order (clipped_grads, total_norm)",
+            lambda gs, c, p=2.0: _global(gs, c, p)[::-1]),
+    Mistake("return new arrays even when nothing needs clipping, not the caller's own arrays",
+            lambda gs, c, p=2.0: (gs, _global(gs, c, p)[1]) if _global(gs, c, p)[1] + EPS <= c
+            else _global(gs, c, p)),
+]
+
+AGC = [
+    Mistake("norms run over every axis but the FIRST (PyTorch stores weights output-first: "
+            "(out, in, ...)); all-but-the-last is the JAX/optax layout",
+            _agc(lambda n: tuple(range(n - 1)) if n > 1 else None)),
+    Mistake("AGC is unit-wise: one norm per output unit (row), not one per tensor",
+            _agc(lambda n: None)),
+    Mistake("a unit of a Conv weight (out, in, kh, kw) is a whole output channel: reduce over "
+            "axes 1..ndim-1 together, not over axis 1 only",
+            _agc(lambda n: 1 if n > 1 else None)),
+    Mistake("a rank-0 or rank-1 tensor (bias) is ONE unit: use its whole norm, not element by "
+            "element", _agc(lambda n: tuple(range(1, n)) if n > 1 else ())),
+    Mistake("floor the weight norm: use max(||W_i||, eps), so zero-initialised units can move",
+            _agc(no_w_floor=True)),
+    Mistake("floor the gradient norm in the denominator: max(||G_i||, 1e-6)",
+            _agc(no_g_floor=True)),
+    Mistake("clip only the units with ||G_i|| > limit; min(limit / max(||G_i||, 1e-6), 1) "
+            "wrongly shrinks units with ||G_i|| < limit < 1e-6", _agc(min_form=True)),
+    Mistake("clip the units whose gradient is too LARGE: ||G_i|| > clip_factor * "
+            "max(||W_i||, eps)", _agc(invert=True)),
+    Mistake("units below the limit keep their gradient: rescale only where ||G_i|| > limit",
+            _agc(always=True)),
+    Mistake("a rank-0 parameter is one unit (its norm is |g|): g.shape[0] does not exist for "
+            "it; treat every tensor of rank <= 1 as a single unit", _agc_rank0_fails),
+    Mistake("return new arrays even when nothing needs clipping, not the caller's own arrays",
+            _agc(share=True)),
+]
+
 PER_EXAMPLE = [
     Mistake("clip EACH example's gradient, then average; you clipped the mean gradient",
             _pe(clip_mean=True)),
@@ -251,13 +235,10 @@ PER_EXAMPLE = [
     Mistake("draw the noise from the rng argument (rng.normal(...)), not from np.random",
             _pe(global_rng=True)),
 ]
-# fmt: on
 
 MISTAKES = {"check_clip_by_value": VALUE, "check_clip_by_norm": NORM, "check_adaptive_clip": AGC,
-            "check_clip_by_global_norm": GLOBAL, "check_per_example_clip": PER_EXAMPLE}  # fmt: skip
-
-
-_rng = np.random.default_rng
+            "check_clip_by_global_norm": GLOBAL, "check_per_example_clip": PER_EXAMPLE}
+# fmt: on
 
 
 def check_clip_by_value(clip_by_value: Callable[..., Any]) -> None:

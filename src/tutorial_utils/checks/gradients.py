@@ -39,6 +39,28 @@ def _difference(kind: str = "central", h_fixed: float = 0.0, **wrong: Any) -> Ca
     return numgrad
 
 
+def _chain(derivative: str = "true", order: int = 1, **wrong: Any) -> Callable:
+    """Gradient norms through h_k = phi(W_k h_{k-1}), with the mistakes named in ``wrong``."""
+
+    def norms(weights, x, grad_output, activation="tanh"):  # type: ignore[no-untyped-def]
+        h, ders = np.asarray(x, dtype=np.float64), []
+        for W in weights:
+            a = W @ h
+            h, d = ACTIVATIONS[activation](a)
+            wrong_d = {"none": np.ones_like(a), "of a tanh": 1 - a**2, "of a relu": d,
+                       "relu tanh": d, "relu relu": (a >= 0) * 1.0}  # fmt: skip
+            ders.append(wrong_d.get(f"{derivative} {activation}", wrong_d.get(derivative, d)))
+        g = np.asarray(grad_output, dtype=np.float64)
+        out = [np.linalg.norm(g)]
+        for W, d in zip(reversed(weights), reversed(ders)):
+            g = (W if wrong.get("no_transpose") else W.T) @ (d * g)
+            out.append(np.linalg.norm(g))
+        result = np.array(out[::-order]) ** (2 if wrong.get("square") else 1)
+        return result[wrong.get("keep", slice(None))]
+
+    return norms
+
+
 # fmt: off
 NUMERICAL_GRADIENT = [
     Mistake("this is a forward difference (f(x+h) - f(x)) / h, accurate only to O(h); use the "
@@ -56,6 +78,44 @@ NUMERICAL_GRADIENT = [
     Mistake("perturb a copy of x (x.copy() or np.array(x, dtype=float)), and restore every "
             "element: your function changed the caller's x", _difference(in_place=True)),
 ]
+
+LINEAR_BACKWARD = [
+    Mistake("grad_W has W's shape (out, in): grad_out.T @ x, not x.T @ grad_out",
+            lambda x, W, b, G: (G @ W, x.T @ G, G.sum(0))),
+    Mistake("b is added to every row, so its gradient is the SUM of grad_out over the batch",
+            lambda x, W, b, G: (G @ W, G.T @ x, G.mean(0))),
+    Mistake("sum over the batch, do not average (the loss is a sum over rows of grad_out * Y)",
+            lambda x, W, b, G: (G @ W, G.T @ x / len(x), G.sum(0))),
+    Mistake("grad_x = grad_out @ W (shapes: (B, out) @ (out, in)); you used W transposed",
+            lambda x, W, b, G: (G @ W.T, G.T @ x, G.sum(0))),
+    Mistake("reduce over the batch axis: grad_b has shape (out,)",
+            lambda x, W, b, G: (G @ W, G.T @ x, G)),
+    Mistake("sum over the batch axis 0 only", lambda x, W, b, G: (G @ W, G.T @ x, G.sum(1))),
+    Mistake("sum over the batch axis 0 only, not over every element",
+            lambda x, W, b, G: (G @ W, G.T @ x, np.full(W.shape[0], G.sum()))),
+    Mistake("return (grad_x, grad_W, grad_b) in this order",
+            lambda x, W, b, G: (G.T @ x, G @ W, G.sum(0))),
+]
+
+BACKPROP_NORMS = [
+    Mistake("multiply by the activation's derivative phi'(a_l) at every layer (relu'(a) is 1 "
+            "where a > 0 and 0 elsewhere; tanh'(a) = 1 - tanh(a)^2)", _chain("none")),
+    Mistake("tanh'(a) = 1 - tanh(a)^2 = 1 - h^2 (use the OUTPUT h, or tanh of a), not 1 - a^2",
+            _chain("of a")),
+    Mistake("relu'(a) is 0 at a = 0 exactly (torch's convention): use a > 0, not a >= 0",
+            _chain("relu")),
+    Mistake("return the norms in layer order l = 0 (input) .. L (output)", _chain(order=-1)),
+    Mistake("return the Euclidean norms, not their squares", _chain(square=True)),
+    Mistake("include both ends: L + 1 norms, from the input h_0 to the output h_L (the input's "
+            "is missing)", _chain(keep=slice(1, None))),
+    Mistake("include both ends: L + 1 norms, from the input h_0 to the output h_L (the output's "
+            "is missing)", _chain(keep=slice(None, -1))),
+    Mistake("back-propagate with the transpose: dL/dh_{l-1} = W_l.T @ (phi'(a_l) * dL/dh_l)",
+            _chain(no_transpose=True)),
+]
+
+MISTAKES = {"check_numerical_gradient": NUMERICAL_GRADIENT, "check_backprop_norms": BACKPROP_NORMS,
+            "check_linear_backward": LINEAR_BACKWARD}
 # fmt: on
 
 
@@ -93,27 +153,6 @@ def check_numerical_gradient(numerical_gradient: Callable[..., Any]) -> None:
     # fmt: on
 
 
-# fmt: off
-LINEAR_BACKWARD = [
-    Mistake("grad_W has W's shape (out, in): grad_out.T @ x, not x.T @ grad_out",
-            lambda x, W, b, G: (G @ W, x.T @ G, G.sum(0))),
-    Mistake("b is added to every row, so its gradient is the SUM of grad_out over the batch",
-            lambda x, W, b, G: (G @ W, G.T @ x, G.mean(0))),
-    Mistake("sum over the batch, do not average (the loss is a sum over rows of grad_out * Y)",
-            lambda x, W, b, G: (G @ W, G.T @ x / len(x), G.sum(0))),
-    Mistake("grad_x = grad_out @ W (shapes: (B, out) @ (out, in)); you used W transposed",
-            lambda x, W, b, G: (G @ W.T, G.T @ x, G.sum(0))),
-    Mistake("reduce over the batch axis: grad_b has shape (out,)",
-            lambda x, W, b, G: (G @ W, G.T @ x, G)),
-    Mistake("sum over the batch axis 0 only", lambda x, W, b, G: (G @ W, G.T @ x, G.sum(1))),
-    Mistake("sum over the batch axis 0 only, not over every element",
-            lambda x, W, b, G: (G @ W, G.T @ x, np.full(W.shape[0], G.sum()))),
-    Mistake("return (grad_x, grad_W, grad_b) in this order",
-            lambda x, W, b, G: (G.T @ x, G @ W, G.sum(0))),
-]
-# fmt: on
-
-
 def _linear_grads(x: Any, W: Any, b: Any, grad_out: Any) -> tuple[np.ndarray, ...]:
     """(dL/dx, dL/dW, dL/db) for y = x W^T + b and L = sum(grad_out * y), by torch autograd."""
     xt, Wt, bt = (torch.tensor(a, dtype=torch.float64, requires_grad=True) for a in (x, W, b))
@@ -144,48 +183,6 @@ def check_linear_backward(linear_backward: Callable[..., Any]) -> None:
              ("x", "W", "b", "grad_out"), LINEAR_BACKWARD, _linear_grads,
              close_hint="compute in float64"), linear_backward)
     # fmt: on
-
-
-def _chain(derivative: str = "true", order: int = 1, **wrong: Any) -> Callable:
-    """Gradient norms through h_k = phi(W_k h_{k-1}), with the mistakes named in ``wrong``."""
-
-    def norms(weights, x, grad_output, activation="tanh"):  # type: ignore[no-untyped-def]
-        h, ders = np.asarray(x, dtype=np.float64), []
-        for W in weights:
-            a = W @ h
-            h, d = ACTIVATIONS[activation](a)
-            wrong_d = {"none": np.ones_like(a), "of a tanh": 1 - a**2, "of a relu": d,
-                       "relu tanh": d, "relu relu": (a >= 0) * 1.0}  # fmt: skip
-            ders.append(wrong_d.get(f"{derivative} {activation}", wrong_d.get(derivative, d)))
-        g = np.asarray(grad_output, dtype=np.float64)
-        out = [np.linalg.norm(g)]
-        for W, d in zip(reversed(weights), reversed(ders)):
-            g = (W if wrong.get("no_transpose") else W.T) @ (d * g)
-            out.append(np.linalg.norm(g))
-        result = np.array(out[::-order]) ** (2 if wrong.get("square") else 1)
-        return result[wrong.get("keep", slice(None))]
-
-    return norms
-
-
-# fmt: off
-BACKPROP_NORMS = [
-    Mistake("multiply by the activation's derivative phi'(a_l) at every layer (relu'(a) is 1 "
-            "where a > 0 and 0 elsewhere; tanh'(a) = 1 - tanh(a)^2)", _chain("none")),
-    Mistake("tanh'(a) = 1 - tanh(a)^2 = 1 - h^2 (use the OUTPUT h, or tanh of a), not 1 - a^2",
-            _chain("of a")),
-    Mistake("relu'(a) is 0 at a = 0 exactly (torch's convention): use a > 0, not a >= 0",
-            _chain("relu")),
-    Mistake("return the norms in layer order l = 0 (input) .. L (output)", _chain(order=-1)),
-    Mistake("return the Euclidean norms, not their squares", _chain(square=True)),
-    Mistake("include both ends: L + 1 norms, from the input h_0 to the output h_L (the input's "
-            "is missing)", _chain(keep=slice(1, None))),
-    Mistake("include both ends: L + 1 norms, from the input h_0 to the output h_L (the output's "
-            "is missing)", _chain(keep=slice(None, -1))),
-    Mistake("back-propagate with the transpose: dL/dh_{l-1} = W_l.T @ (phi'(a_l) * dL/dh_l)",
-            _chain(no_transpose=True)),
-]
-# fmt: on
 
 
 def _autograd_norms(weights: list, x: Any, grad_output: Any, activation: str) -> np.ndarray:
@@ -227,7 +224,3 @@ def check_backprop_norms(backprop_norms: Callable[..., Any]) -> None:
              formulas={"norms": "entry k is ||dL/dh_k||: going down, multiply by the "
                        "activation's derivative phi'(a_k), then by W_k.T"}), backprop_norms)
     # fmt: on
-
-
-MISTAKES = {"check_numerical_gradient": NUMERICAL_GRADIENT, "check_backprop_norms": BACKPROP_NORMS,
-            "check_linear_backward": LINEAR_BACKWARD}  # fmt: skip

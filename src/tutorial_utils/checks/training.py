@@ -39,8 +39,7 @@ def _step(kind: str = "correct") -> Callable[..., tuple[float, float]]:
         if kind == "clip after step":
             torch.nn.utils.clip_grad_norm_(params, max_norm)
         if kind == "loss after step":
-            with torch.no_grad():
-                loss = loss_fn(model(x), y)
+            loss = loss_fn(model(x), y).detach()
         result = (loss.item(), norm.item())
         return result[::-1] if kind == "swapped" else result
 
@@ -76,9 +75,8 @@ def _run_steps(train_step: Callable[..., Any], max_norm: float) -> tuple[Any, ..
     step the loss, the reported norm and the parameters after the step."""
     torch.manual_seed(0)
     model = nn.Sequential(nn.Linear(3, 8), nn.Tanh(), nn.Linear(8, 1)).double()
-    generator = torch.Generator().manual_seed(1)
-    x = torch.randn(16, 3, generator=generator, dtype=torch.float64)
-    y = 5.0 * torch.randn(16, 1, generator=generator, dtype=torch.float64)
+    x, y = torch.randn(2, 16, 3, generator=torch.Generator().manual_seed(1), dtype=torch.float64)
+    y = 5.0 * y[:, :1]
     (model(x) ** 2).sum().backward()  # stale gradients, as an earlier evaluation would leave
     optimizer = torch.optim.SGD(model.parameters(), lr=0.05)
     out: list[Any] = []
