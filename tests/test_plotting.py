@@ -138,7 +138,7 @@ def test_plot_trajectories_draws_paths_start_end_and_minimum():
 def test_contour_evaluates_on_grid_and_labels_axes():
     fig, ax = plotting.new_figure()
     f = Rosenbrock()
-    cs = plotting.contour(ax, f.value, (-2, 2), (-1, 3), levels=15, resolution=50)
+    cs = plotting.contour(ax, f.loss, (-2, 2), (-1, 3), levels=15, resolution=50)
     levels = np.asarray(cs.levels)
     assert len(levels) == 15
     # Independently: the grid minimum and maximum, and geometric spacing of the offsets above

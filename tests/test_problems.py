@@ -47,7 +47,7 @@ def test_quadratic_gradient_hessian_and_minimizer(seed):
     q = Quadratic(A, b)
     for _ in range(3):
         x = rng.normal(size=dim)
-        assert relative_error(q.grad(x), numerical_gradient(q.value, x)) < TOL
+        assert relative_error(q.grad(x), numerical_gradient(q.loss, x)) < TOL
         # Hessian column i = numerical derivative of the gradient along e_i
         hess_fd = np.stack([numerical_gradient(lambda y, i=i: q.grad(y)[i], x) for i in range(dim)])
         assert relative_error(q.hessian(x), hess_fd) < TOL
@@ -60,7 +60,7 @@ def test_quadratic_is_vectorised_over_leading_axes():
     rng = np.random.default_rng(3)
     q = Quadratic(random_spd(rng, 2), rng.normal(size=2))
     grid = rng.normal(size=(5, 7, 2))
-    values, grads = q.value(grid), q.grad(grid)
+    values, grads = q.loss(grid), q.grad(grid)
     assert values.shape == (5, 7) and grads.shape == (5, 7, 2)
     for i, j in [(0, 0), (4, 6), (2, 3)]:
         x = grid[i, j]
@@ -91,7 +91,7 @@ def test_ill_conditioned_quadratic(kappa, angle, dim):
         expected = np.array([-np.sin(angle), np.cos(angle)])
         assert abs(top @ expected) == pytest.approx(1.0, rel=1e-12)
     x = np.random.default_rng(0).normal(size=dim)
-    assert relative_error(q.grad(x), numerical_gradient(q.value, x)) < TOL
+    assert relative_error(q.grad(x), numerical_gradient(q.loss, x)) < TOL
 
 
 def test_ill_conditioned_quadratic_rejects_bad_arguments():
@@ -109,12 +109,12 @@ def test_rosenbrock_gradient_hessian_minimizer(a, b):
     f = Rosenbrock(a, b)
     rng = np.random.default_rng(4)
     for x in rng.uniform(-2, 2, size=(5, 2)):
-        assert relative_error(f.grad(x), numerical_gradient(f.value, x)) < TOL
+        assert relative_error(f.grad(x), numerical_gradient(f.loss, x)) < TOL
         hess_fd = np.stack([numerical_gradient(lambda y, i=i: f.grad(y)[i], x) for i in (0, 1)])
         assert relative_error(f.hessian(x), hess_fd) < TOL
     np.testing.assert_array_equal(f.minimizer, [a, a * a])
     np.testing.assert_allclose(f.grad(f.minimizer), 0.0, atol=1e-14)
-    assert f.value(f.minimizer) == 0.0
+    assert f.loss(f.minimizer) == 0.0
     # positive definite Hessian at the minimum
     assert np.all(np.linalg.eigvalsh(f.hessian(f.minimizer)) > 0)
 
@@ -125,12 +125,12 @@ def test_rosenbrock_matches_torch_autograd_and_is_vectorised():
     xt = torch.tensor(grid, dtype=torch.float64, requires_grad=True)
     value_t = (1 - xt[..., 0]) ** 2 + 100 * (xt[..., 1] - xt[..., 0] ** 2) ** 2
     value_t.sum().backward()
-    np.testing.assert_allclose(f.value(grid), value_t.detach().numpy(), rtol=1e-14)
+    np.testing.assert_allclose(f.loss(grid), value_t.detach().numpy(), rtol=1e-14)
     np.testing.assert_allclose(f.grad(grid), xt.grad.numpy(), rtol=1e-13)
     with pytest.raises(ValueError, match="b must be positive"):
         Rosenbrock(b=0.0)
     with pytest.raises(ValueError, match="shape"):
-        f.value(np.zeros(3))
+        f.loss(np.zeros(3))
 
 
 # ------------------------------------------------------------------------------- deep chain

@@ -4,6 +4,9 @@ Everything here is NumPy float64, except :func:`adding_problem`, which returns t
 training recurrent networks. The analytic gradients are tested against finite differences and
 against torch autograd in ``tests/test_problems.py``.
 
+One interface for every problem: ``loss(...)`` (also ``problem(...)``), ``grad(...)`` with the
+arguments of ``loss`` and, where the minimum is known in closed form, the property ``minimizer``.
+
 Problems
 --------
 Quadratic, ill_conditioned_quadratic
@@ -68,7 +71,7 @@ class Quadratic:
     and the condition number :math:`\kappa = \lambda_{\max}(A) / \lambda_{\min}(A)` governs how
     slowly gradient descent converges :cite:p:`nocedal2006numerical`.
 
-    :meth:`value` and :meth:`grad` accept a single point of shape ``(d,)`` or a stack of points
+    :meth:`loss` and :meth:`grad` accept a single point of shape ``(d,)`` or a stack of points
     of shape ``(..., d)`` (for example a plotting grid) and reduce over the last axis.
 
     Parameters
@@ -76,7 +79,7 @@ class Quadratic:
     A : array_like, shape (d, d)
         Symmetric positive definite matrix (checked).
     b : array_like, shape (d,), optional
-        Linear term; zero by default, so the minimiser is the origin.
+        Linear term; zero by default, so the minimizer is the origin.
     """
 
     def __init__(self, A: np.ndarray, b: np.ndarray | None = None) -> None:
@@ -97,12 +100,12 @@ class Quadratic:
             raise ValueError(f"b must have shape ({self.dim},), got {self.b.shape}")
         self.eigenvalues = eigenvalues
 
-    def value(self, x: np.ndarray) -> np.ndarray:
+    def loss(self, x: np.ndarray) -> np.ndarray:
         r""":math:`\tfrac12 x^\top A x - b^\top x`, over the last axis of ``x``."""
         x = _as_vectors(x, self.dim)
         return 0.5 * np.einsum("...i,ij,...j->...", x, self.A, x) - x @ self.b
 
-    __call__ = value
+    __call__ = loss
 
     def grad(self, x: np.ndarray) -> np.ndarray:
         r""":math:`A x - b`, same shape as ``x``."""
@@ -115,7 +118,7 @@ class Quadratic:
 
     @property
     def minimizer(self) -> np.ndarray:
-        r"""The unique minimiser :math:`x^\star = A^{-1} b`."""
+        r"""The unique minimizer :math:`x^\star = A^{-1} b`."""
         return np.linalg.solve(self.A, self.b)
 
     @property
@@ -133,7 +136,7 @@ def ill_conditioned_quadratic(
         A = R(\theta)\, \operatorname{diag}(\lambda_1, \ldots, \lambda_d)\, R(\theta)^\top,
         \qquad \lambda_i = \kappa^{(i-1)/(d-1)},
 
-    so the eigenvalues run geometrically from 1 to :math:`\kappa` and :math:`b = 0` (minimiser at
+    so the eigenvalues run geometrically from 1 to :math:`\kappa` and :math:`b = 0` (minimizer at
     the origin). :math:`R(\theta)` rotates the plane of the first two coordinates; with
     :math:`\theta \neq 0` the axes of the valley are no longer the coordinate axes, which
     matters for per-coordinate methods such as Adam.
@@ -182,8 +185,8 @@ class Rosenbrock:
         \qquad
         \nabla^2 f = \begin{pmatrix} 2 - 4 b y + 12 b x^2 & -4 b x \\ -4 b x & 2 b \end{pmatrix},
 
-    with the unique minimiser :math:`(a, a^2)` for :math:`b > 0` :cite:p:`nocedal2006numerical`.
-    :meth:`value` and :meth:`grad` accept points of shape ``(..., 2)``.
+    with the unique minimizer :math:`(a, a^2)` for :math:`b > 0` :cite:p:`nocedal2006numerical`.
+    :meth:`loss` and :meth:`grad` accept points of shape ``(..., 2)``.
 
     Parameters
     ----------
@@ -199,13 +202,13 @@ class Rosenbrock:
         self.a = float(a)
         self.b = float(b)
 
-    def value(self, x: np.ndarray) -> np.ndarray:
+    def loss(self, x: np.ndarray) -> np.ndarray:
         """Function value, over the last axis of ``x``."""
         x = _as_vectors(x, 2)
         u, v = x[..., 0], x[..., 1]
         return (self.a - u) ** 2 + self.b * (v - u**2) ** 2
 
-    __call__ = value
+    __call__ = loss
 
     def grad(self, x: np.ndarray) -> np.ndarray:
         """Gradient, same shape as ``x``."""
@@ -225,7 +228,7 @@ class Rosenbrock:
 
     @property
     def minimizer(self) -> np.ndarray:
-        r"""The minimiser :math:`(a, a^2)`."""
+        r"""The minimizer :math:`(a, a^2)`."""
         return np.array([self.a, self.a**2])
 
 
