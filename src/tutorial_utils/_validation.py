@@ -8,7 +8,10 @@ error, with the same message, for the same bad input.
 from __future__ import annotations
 
 import math
+from numbers import Integral
 from typing import Any
+
+import numpy as np
 
 SUPPORTED_NORM_TYPES = (1.0, 2.0, math.inf)
 
@@ -43,7 +46,7 @@ def dtype_error(name: str, dtype: object) -> TypeError:
     """The error raised for a gradient (or weight) whose dtype is not real floating point."""
     return TypeError(
         f"{name} must have a real floating-point dtype, got {dtype} "
-        "(clipping is defined here for real gradients only)"
+        "(these functions are defined for real floating-point data only)"
     )
 
 
@@ -58,6 +61,25 @@ def check_non_negative(name: str, value: Any) -> float:
     if number < 0:
         raise ValueError(f"{name} must be non-negative, got {number}")
     return number
+
+
+def check_int(name: str, value: Any, minimum: int | None = None) -> int:
+    """Return ``int(value)``; ``TypeError`` unless it is an integer (``bool`` is not; NumPy
+    integers are), ``ValueError`` naming ``name`` if it is below ``minimum``."""
+    if isinstance(value, bool) or not isinstance(value, Integral):
+        raise TypeError(f"{name} must be an int, got {value!r}")
+    if minimum is not None and value < minimum:
+        raise ValueError(f"{name} must be an integer >= {minimum}, got {value}")
+    return int(value)
+
+
+def as_float_array(name: str, value: Any) -> np.ndarray:
+    """``value`` as a float64 array (no copy if it already is one); ``TypeError`` naming ``name``
+    for integer, boolean or complex data."""
+    array = np.asarray(value)
+    if not np.issubdtype(array.dtype, np.floating):
+        raise dtype_error(name, array.dtype)
+    return array.astype(np.float64, copy=False)
 
 
 def check_norm_type(norm_type: Any) -> float:

@@ -29,6 +29,8 @@ from dataclasses import dataclass
 
 import numpy as np
 
+from tutorial_utils._validation import check_int
+
 __all__ = [
     "ACTIVATIONS",
     "ChainCache",
@@ -157,9 +159,7 @@ def ill_conditioned_quadratic(
     kappa = float(condition_number)
     if not np.isfinite(kappa) or kappa < 1.0:
         raise ValueError(f"condition_number must be a finite number >= 1, got {condition_number}")
-    if int(dim) != dim or dim < 1:
-        raise ValueError(f"dim must be a positive integer, got {dim}")
-    dim = int(dim)
+    dim = check_int("dim", dim, minimum=1)
     if dim == 1:
         if kappa != 1.0:
             raise ValueError("dim=1 allows only condition_number=1")
@@ -331,10 +331,7 @@ class DeepChain:
         activation: str = "tanh",
         seed: int = 0,
     ) -> None:
-        if int(depth) != depth or depth < 1:
-            raise ValueError(f"depth must be a positive integer, got {depth}")
-        if int(width) != width or width < 1:
-            raise ValueError(f"width must be a positive integer, got {width}")
+        depth, width = check_int("depth", depth, 1), check_int("width", width, 1)
         if not (np.isfinite(weight_scale) and weight_scale > 0):
             raise ValueError(f"weight_scale must be positive and finite, got {weight_scale}")
         if activation not in ACTIVATIONS:
@@ -465,8 +462,7 @@ class SingleUnitRNN:
     """
 
     def __init__(self, x0: float = 0.5, steps: int = 50, target: float = 0.7) -> None:
-        if int(steps) != steps or steps < 1:
-            raise ValueError(f"steps must be a positive integer, got {steps}")
+        steps = check_int("steps", steps, minimum=1)
         self.x0, self.steps, self.target = float(x0), int(steps), float(target)
 
     def states(self, w: np.ndarray, b: np.ndarray) -> np.ndarray:
@@ -538,10 +534,8 @@ def adding_problem(batch_size: int, seq_len: int, generator):  # -> tuple[Tensor
     """
     import torch  # local import: the NumPy problems above do not need torch
 
-    if int(batch_size) != batch_size or batch_size < 1:
-        raise ValueError(f"batch_size must be a positive integer, got {batch_size}")
-    if int(seq_len) != seq_len or seq_len < 2:
-        raise ValueError(f"seq_len must be an integer >= 2, got {seq_len}")
+    batch_size = check_int("batch_size", batch_size, minimum=1)
+    seq_len = check_int("seq_len", seq_len, minimum=2)
     if not isinstance(generator, torch.Generator):
         raise TypeError(f"generator must be a torch.Generator, got {type(generator).__name__}")
     batch_size, seq_len = int(batch_size), int(seq_len)

@@ -12,7 +12,7 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from tutorial_utils._validation import check_adam_hyperparameters
+from tutorial_utils._validation import as_float_array, check_adam_hyperparameters, check_int
 
 __all__ = ["AdamState", "adam_init", "adam_step"]
 
@@ -40,14 +40,6 @@ class AdamState:
     v_max: np.ndarray
 
 
-def _as_float_array(name: str, value: object) -> np.ndarray:
-    """Return ``value`` as a float64 array; raise ``TypeError`` naming ``name`` for other dtypes."""
-    array = np.asarray(value)
-    if not np.issubdtype(array.dtype, np.floating):
-        raise TypeError(f"{name} must have a real floating-point dtype, got {array.dtype}")
-    return array.astype(np.float64, copy=False)
-
-
 def _lerp(start: np.ndarray, end: np.ndarray, weight: float) -> np.ndarray:
     """``start + weight * (end - start)``, in the form ``torch.lerp`` evaluates it.
 
@@ -72,20 +64,17 @@ def adam_init(param: np.ndarray) -> AdamState:
     AdamState
         ``AdamState(step=0, m=0, v=0, v_max=0)`` with float64 arrays shaped like ``param``.
     """
-    shape = _as_float_array("param", param).shape
+    shape = as_float_array("param", param).shape
     return AdamState(step=0, m=np.zeros(shape), v=np.zeros(shape), v_max=np.zeros(shape))
 
 
 def _check_state(state: AdamState, shape: tuple[int, ...]) -> tuple[np.ndarray, ...]:
     if not isinstance(state, AdamState):
         raise TypeError(f"state must be an AdamState (see adam_init), got {type(state).__name__}")
-    if isinstance(state.step, bool) or not isinstance(state.step, (int, np.integer)):
-        raise TypeError(f"state.step must be an int, got {state.step!r}")
-    if state.step < 0:
-        raise ValueError(f"state.step must be non-negative, got {state.step}")
+    check_int("state.step", state.step, minimum=0)
     arrays = []
     for field in ("m", "v", "v_max"):
-        array = _as_float_array(f"state.{field}", getattr(state, field))
+        array = as_float_array(f"state.{field}", getattr(state, field))
         if array.shape != shape:
             raise ValueError(f"state.{field} has shape {array.shape} but param has shape {shape}")
         arrays.append(array)
@@ -190,8 +179,8 @@ def adam_step(
     ([0.9, -1.9], 1)
     """
     lr, (beta1, beta2), eps, weight_decay = check_adam_hyperparameters(lr, betas, eps, weight_decay)
-    theta = _as_float_array("param", param)
-    g = _as_float_array("grad", grad)
+    theta = as_float_array("param", param)
+    g = as_float_array("grad", grad)
     if g.shape != theta.shape:
         raise ValueError(f"grad has shape {g.shape} but param has shape {theta.shape}")
     m, v, v_max = _check_state(state, theta.shape)

@@ -23,9 +23,9 @@ from tutorial_utils._validation import (
     AGC_DEFAULT_EPS,
     AGC_GRAD_NORM_FLOOR,
     CLIP_EPS,
+    as_float_array,
     check_non_negative,
     check_norm_type,
-    dtype_error,
     unit_axes,
 )
 
@@ -43,14 +43,6 @@ __all__ = [
 # --------------------------------------------------------------------------------------------
 
 
-def _as_float_array(name: str, value: ArrayLike) -> np.ndarray:
-    """``value`` as a float64 array (no copy if it already is one); ``TypeError`` otherwise."""
-    array = np.asarray(value)
-    if not np.issubdtype(array.dtype, np.floating):
-        raise dtype_error(name, array.dtype)
-    return array.astype(np.float64, copy=False)
-
-
 def _as_float_arrays(name: str, values: Iterable[ArrayLike]) -> list[np.ndarray]:
     """A list of float64 arrays; a bare array is refused (iterating it would split its rows)."""
     if hasattr(values, "shape") or not isinstance(values, Iterable):
@@ -58,7 +50,7 @@ def _as_float_arrays(name: str, values: Iterable[ArrayLike]) -> list[np.ndarray]
             f"{name} must be a list of arrays (one per parameter tensor), got "
             f"{type(values).__name__}; wrap a single array as [{name[:-1] or name}]"
         )
-    return [_as_float_array(f"{name}[{i}]", v) for i, v in enumerate(values)]
+    return [as_float_array(f"{name}[{i}]", v) for i, v in enumerate(values)]
 
 
 def _vector_norm(x: np.ndarray, p: float) -> float:
@@ -146,7 +138,7 @@ def clip_by_norm(grad: ArrayLike, max_norm: float) -> np.ndarray:
         A new float64 array of the shape of ``grad``.
     """
     c = check_non_negative("max_norm", max_norm)
-    g = _as_float_array("grad", grad)
+    g = as_float_array("grad", grad)
     with np.errstate(invalid="ignore", over="ignore"):  # non-finite input behaves as in torch
         return np.asarray(g * _clip_coefficient(c, _vector_norm(g, 2.0)))
 
@@ -308,7 +300,7 @@ def per_example_clip(
     """
     c = check_non_negative("max_norm", max_norm)
     sigma = check_non_negative("noise_multiplier", noise_multiplier)
-    g = _as_float_array("per_example_grads", per_example_grads)
+    g = as_float_array("per_example_grads", per_example_grads)
     if g.ndim == 0 or g.shape[0] == 0:
         raise ValueError(
             "per_example_grads must have a leading batch axis with at least one example, "
