@@ -96,7 +96,8 @@ def _group_grads(
     the device supports them, ``False`` never, ``True`` always (a ``RuntimeError`` where they do
     not exist, as in torch). ``names[i]`` names ``grads[i]`` in a dtype error.
     """
-    grouped = _group_tensors_by_device_and_dtype(cast("list[list[Tensor | None]]", [grads]))
+    nested = cast("list[list[Tensor | None]]", [grads])
+    grouped = _group_tensors_by_device_and_dtype(nested) if grads else {}
     groups = []
     for (device, dtype), ([group_tensors], _) in grouped.items():
         tensors = cast("list[Tensor]", group_tensors)
