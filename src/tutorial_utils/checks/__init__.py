@@ -4,7 +4,7 @@ Each ``check_*`` function (its docstring gives the student's signature) runs the
 function on seeded inputs and edge cases and compares with an independent reference: the NumPy
 implementations in :mod:`tutorial_utils.reference`, closed forms or torch autograd. It prints one
 line, or raises ``AssertionError`` naming the case, expected and obtained values, and a hint from
-the checker's table of typical mistakes (:data:`MISTAKES`). ``NotImplementedError`` (an unsolved
+the checker's table of typical mistakes (``MISTAKES``). ``NotImplementedError`` (an unsolved
 stub) propagates; a function still running after ``_core.TIME_LIMIT`` seconds is stopped.
 """
 

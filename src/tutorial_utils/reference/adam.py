@@ -2,7 +2,7 @@ r"""Adam, AMSGrad and AdamW as one pure NumPy step function.
 
 The state is an immutable :class:`AdamState`; :func:`adam_step` returns a new parameter array and a
 new state and never touches its inputs. The algebra *and the order of the floating-point
-operations* follow ``torch.optim.Adam`` (:data:`tutorial_utils.TORCH_VERSION_TESTED`), so that
+operations* follow ``torch.optim.Adam`` (``tutorial_utils.TORCH_VERSION_TESTED``), so that
 the float64 results agree with PyTorch to the last few ulps.
 """
 

@@ -3,7 +3,7 @@ r"""Gradient clipping in pure NumPy: by value, by norm, by global norm, adaptive
 Every function takes gradients as float arrays (or a list of them, one per parameter tensor),
 computes in float64 and returns new arrays; the inputs are never modified. Where PyTorch has the
 same operation the formula (including its epsilons and its behaviour on NaN and inf) is the one of
-torch (:data:`tutorial_utils.TORCH_VERSION_TESTED`), so that ``tutorial_utils.torch_impl`` can be
+torch (``tutorial_utils.TORCH_VERSION_TESTED``), so that ``tutorial_utils.torch_impl`` can be
 tested against this module.
 
 Unlike torch, negative or NaN thresholds raise ``ValueError``: torch silently flips the sign of

@@ -1,7 +1,7 @@
 """PyTorch implementations (CPU and CUDA), in place like ``torch.nn.utils`` and ``torch.optim``.
 
 Each function matches the torch operation of the same name to rounding (tested against the
-release in :data:`tutorial_utils.TORCH_VERSION_TESTED`), and adds
+release in ``tutorial_utils.TORCH_VERSION_TESTED``), and adds
 argument checks that name the offending argument where torch fails silently or deep inside.
 The sharded-clipping demonstration lives in ``tutorial_utils.torch_impl.distributed``.
 """

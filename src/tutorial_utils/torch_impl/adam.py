@@ -57,7 +57,7 @@ class Adam(torch.optim.Optimizer):
             \frac{m_t}{\sqrt{\hat v_t} / \sqrt{1 - \beta_2^t} + \epsilon}.
 
     These are the operations of ``torch.optim.Adam`` (the torch version in
-    :data:`tutorial_utils.TORCH_VERSION_TESTED`) in the same order, so the
+    ``tutorial_utils.TORCH_VERSION_TESTED``) in the same order, so the
     results agree with it bit for bit on the CPU; the NumPy twin is
     :func:`tutorial_utils.reference.adam_step`, whose docstring also explains how optax and Keras
     differ. Decoupled weight decay follows :cite:t:`loshchilov2019decoupled`, except that, as in

@@ -1,7 +1,7 @@
 r"""Gradient clipping for PyTorch parameters, in place, in exact parity with ``torch.nn.utils``.
 
 ``clip_grad_norm_``, ``clip_grad_value_``, ``get_total_norm`` and ``clip_grads_with_norm_``
-reproduce torch's functions (:data:`tutorial_utils.TORCH_VERSION_TESTED`) operation by operation,
+reproduce torch's functions (``tutorial_utils.TORCH_VERSION_TESTED``) operation by operation,
 with torch's signatures: gradients are grouped by (device, dtype), each group is reduced with
 ``torch._foreach_norm`` and scaled with ``torch._foreach_mul_`` in its own dtype, and the clipping
 coefficient is applied unconditionally (no ``if``, hence no host-device synchronisation). On
