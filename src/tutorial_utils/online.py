@@ -14,7 +14,8 @@ minimum regret is :math:`x^\star = -1`, and :math:`x = +1` is the worst point of
 Two instances from the paper:
 
 - Section 3 (Theorem 1): :math:`a_\text{big} = C > 2`, :math:`a_\text{small} = -1`, :math:`p = 3`,
-  with :math:`\beta_1 = 0`, :math:`\beta_2 = 1/(1 + C^2)` and :math:`\alpha_t = \alpha/\sqrt t`
+  with :math:`\beta_1 = 0`, :math:`\beta_2 = 1/(1 + C^2)` and the learning rate
+  :math:`\eta_t = \eta/\sqrt t` (the paper's :math:`\alpha_t`)
   (:func:`theorem1_problem`, :func:`theorem1_betas`).
 - Section 5 ("Synthetic Experiments"): :math:`a_\text{big} = 1010`, :math:`a_\text{small} = -10`,
   :math:`p = 101`, with :math:`\beta_1 = 0.9`, :math:`\beta_2 = 0.99` (:func:`section5_problem`,
@@ -61,7 +62,7 @@ SECTION5_BETAS: tuple[float, float] = (0.9, 0.99)
 def project(x: np.ndarray | float) -> np.ndarray:
     r"""Euclidean projection onto :math:`\mathcal F = [-1, 1]`: :math:`\Pi(x) = \min(\max(x, -1), 1)`.
 
-    In one dimension the paper's projection in the norm weighted by :math:`\sqrt{\hat v_t}` is the
+    In one dimension the paper's projection in the norm weighted by :math:`\sqrt{v_t}` is the
     same clipping, since every weighted norm on :math:`\mathbb R` is a multiple of :math:`|\cdot|`.
 
     Parameters
@@ -204,11 +205,12 @@ class OnlineRun:
     Attributes
     ----------
     x : numpy.ndarray, shape (T + 1,)
-        Iterates :math:`x_1, \dots, x_{T+1}`; ``x[t - 1]`` is the point played in round :math:`t`.
+        Iterates :math:`x_0, \dots, x_T` (the book's indexing: :math:`x_t` is the point after
+        round :math:`t`); ``x[t - 1]`` is the point played in round :math:`t`.
     effective_lr : numpy.ndarray, shape (T,)
         The factor that multiplies :math:`m_t` in round :math:`t`,
-        :math:`\alpha_t / \bigl((1 - \beta_1^t)(\sqrt{\hat v_t / (1 - \beta_2^t)} + \epsilon)\bigr)`,
-        with :math:`\hat v_t` the raw :math:`v_t` (Adam) or its running maximum (AMSGrad).
+        :math:`\eta_t / \bigl((1 - \beta_1^t)(\sqrt{w_t / (1 - \beta_2^t)} + \epsilon)\bigr)`,
+        where :math:`w_t` is :math:`v_t` (Adam) or its running maximum :math:`v_t^{\max}` (AMSGrad).
     regret : numpy.ndarray, shape (T,)
         Cumulative regret :math:`R_1, \dots, R_T` (see :meth:`LinearOnlineProblem.regret`).
     """
@@ -231,16 +233,17 @@ def run_online_adam(
 ) -> OnlineRun:
     r"""Play ``rounds`` rounds of the online game with projected Adam or AMSGrad.
 
-    Round :math:`t` plays :math:`x_t`, receives :math:`g_t = a_t`, and sets
+    Round :math:`t` plays :math:`x_{t-1}`, receives :math:`g_t = a_t`, and sets
 
     .. math::
-        x_{t+1} = \Pi_{[-1, 1]}\bigl(\mathrm{AdamStep}(x_t, g_t;\ \alpha_t)\bigr),
-        \qquad \alpha_t = \alpha / \sqrt t \ \text{(or } \alpha \text{ if not decay)},
+        x_t = \Pi_{[-1, 1]}\bigl(\mathrm{AdamStep}(x_{t-1}, g_t;\ \eta_t)\bigr),
+        \qquad \eta_t = \eta / \sqrt t \ \text{(or } \eta \text{ if not decay)},
 
     where AdamStep is :func:`tutorial_utils.reference.adam_step` (``torch.optim.Adam``
-    semantics, AMSGrad with ``amsgrad=True``). The schedule :math:`\alpha/\sqrt t` is the one of
-    the paper's Theorems 1 and 4; the paper's Section 5 does not fix :math:`\alpha` or
-    :math:`x_1`, so ``lr`` and ``x1`` here are this book's choices.
+    semantics, AMSGrad with ``amsgrad=True``). The schedule :math:`\eta/\sqrt t` is the one of
+    the paper's Theorems 1 and 4 (where it is written :math:`\alpha/\sqrt t`); the paper's
+    Section 5 does not fix the learning rate or the starting point, so ``lr`` and ``x1`` here are
+    this book's choices.
 
     Parameters
     ----------
@@ -249,7 +252,7 @@ def run_online_adam(
     rounds : int
         Number of rounds :math:`T \ge 1`.
     lr : float, default 0.5
-        Base step size :math:`\alpha \ge 0`.
+        Base learning rate :math:`\eta \ge 0`.
     betas : tuple of float, default (0.9, 0.99)
         :math:`(\beta_1, \beta_2)`, each in :math:`[0, 1)`.
     eps : float, default 1e-8
@@ -257,9 +260,9 @@ def run_online_adam(
     amsgrad : bool, default False
         Use AMSGrad's running maximum of :math:`v_t`.
     x1 : float, default 0.0
-        Starting point, must lie in :math:`[-1, 1]`.
+        Starting point (the book's :math:`x_0`; the paper's :math:`x_1`), in :math:`[-1, 1]`.
     decay : bool, default True
-        Use :math:`\alpha_t = \alpha/\sqrt t`; with ``False`` the step size is constant.
+        Use :math:`\eta_t = \eta/\sqrt t`; with ``False`` the learning rate is constant.
 
     Returns
     -------
