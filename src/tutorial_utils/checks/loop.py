@@ -23,11 +23,13 @@ from __future__ import annotations
 
 import math
 from collections.abc import Callable
-from typing import Any, NoReturn
+from typing import Any
 
 import numpy as np
 import torch
 from torch import nn
+
+from tutorial_utils.checks._core import Failure, call, fail
 
 __all__ = ["check_safe_step", "check_warmup_norms", "check_amp_train_step"]
 
@@ -36,20 +38,15 @@ __all__ = ["check_safe_step", "check_warmup_norms", "check_amp_train_step"]
 RTOL = 1e-4
 
 
-def _fail(checker: str, case: str, message: str, hint: str | None = None) -> NoReturn:
-    text = f"{checker}: case '{case}': {message}"
-    if hint:
-        text += f"\nHint: {hint}"
-    raise AssertionError(text)
+_fail = fail  # the runner's message format: "checker: case '...': message\nHint: ..."
 
 
 def _call(fn: Callable[..., Any], checker: str, case: str, *args: Any) -> Any:
+    """The runner's call: errors and a hang (stopped after TIME_LIMIT s) become the report."""
     try:
-        return fn(*args)
-    except NotImplementedError:
-        raise
-    except Exception as error:  # noqa: BLE001 - the student's failure is feedback
-        _fail(checker, case, f"your function raised {type(error).__name__}: {error}")
+        return call(fn, *args)
+    except Failure as failure:
+        fail(checker, case, failure.message, failure.hint)
 
 
 def _float(value: Any, checker: str, case: str, what: str) -> float:
