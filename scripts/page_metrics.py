@@ -18,8 +18,15 @@ sys.path.insert(0, str(REPO / "tests"))
 import _book_server as book  # noqa: E402
 from _page_metrics import MAX_CODE_SHARE, measure  # noqa: E402
 
-CHROMIUM_ARGS = ["--headless", "--no-sandbox", "--disable-gpu", "--disable-background-networking",
-                 "--disable-component-update", "--disable-sync", "--no-first-run"]
+CHROMIUM_ARGS = [
+    "--headless",
+    "--no-sandbox",
+    "--disable-gpu",
+    "--disable-background-networking",
+    "--disable-component-update",
+    "--disable-sync",
+    "--no-first-run",
+]
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -39,17 +46,26 @@ def main(argv: list[str] | None = None) -> int:
     from playwright.sync_api import sync_playwright
 
     bad = 0
-    print(f"{'page':36} {'wide eq':>7} {'cut code':>8} {'390px overflow':>14} "
-          f"{'shrunk fig':>10} {'code share':>10}")
+    print(
+        f"{'page':36} {'wide eq':>7} {'cut code':>8} {'390px overflow':>14} "
+        f"{'shrunk fig':>10} {'code share':>10}"
+    )
     with book.serve(html) as base, sync_playwright() as pw:
         browser = pw.chromium.launch(executable_path="/usr/bin/chromium", args=CHROMIUM_ARGS)
         for name in names:
             m = measure(browser, base, name, args.shots)
-            flag = (m.wide_equations or m.cut_code_lines or m.page_overflow_px > 0
-                    or m.shrunk_figures or m.code_share > MAX_CODE_SHARE)
+            flag = (
+                m.wide_equations
+                or m.cut_code_lines
+                or m.page_overflow_px > 0
+                or m.shrunk_figures
+                or m.code_share > MAX_CODE_SHARE
+            )
             bad += bool(flag)
-            print(f"{name:36} {len(m.wide_equations):7d} {len(m.cut_code_lines):8d} "
-                  f"{m.page_overflow_px:14d} {len(m.shrunk_figures):10d} {m.code_share:10.1%}")
+            print(
+                f"{name:36} {len(m.wide_equations):7d} {len(m.cut_code_lines):8d} "
+                f"{m.page_overflow_px:14d} {len(m.shrunk_figures):10d} {m.code_share:10.1%}"
+            )
             if args.details:
                 for line in m.wide_equations + m.cut_code_lines + m.shrunk_figures:
                     print(f"    {line}")

@@ -18,7 +18,7 @@ SOLUTIONS = "solutions/"
 
 
 def without_solutions(node: Any) -> Any:
-    """A copy of a (nested) TOC node with every ``solutions/`` entry and every emptied part removed."""
+    """A copy of a (nested) TOC node without ``solutions/`` entries and without emptied parts."""
     if isinstance(node, list):
         kept = [without_solutions(item) for item in node]
         return [item for item in kept if item is not None]

@@ -84,7 +84,9 @@ def make(root: Path, packages: Iterable[str] = STUDENT_PLATFORM + BUILD_TOOLS) -
     python = root / "env" / "bin" / "python"
     own = subprocess.run(
         [python, "-c", "import sysconfig; print(sysconfig.get_paths()['purelib'])"],
-        check=True, capture_output=True, text=True,
+        check=True,
+        capture_output=True,
+        text=True,
     ).stdout.strip()
     (Path(own) / "zz_student_platform.pth").write_text(
         f"import site; site.addsitedir({str(shared)!r})\n", encoding="utf-8"
@@ -97,24 +99,31 @@ def kernelspec(root: Path, python: Path, name: str = "fresh") -> Path:
     folder = root / "jupyter"
     spec = folder / "kernels" / name
     spec.mkdir(parents=True)
-    (spec / "kernel.json").write_text(json.dumps({
-        "argv": [str(python), "-m", "ipykernel_launcher", "-f", "{connection_file}"],
-        "display_name": f"Python 3 ({name})",
-        "language": "python",
-    }), encoding="utf-8")
+    (spec / "kernel.json").write_text(
+        json.dumps(
+            {
+                "argv": [str(python), "-m", "ipykernel_launcher", "-f", "{connection_file}"],
+                "display_name": f"Python 3 ({name})",
+                "language": "python",
+            }
+        ),
+        encoding="utf-8",
+    )
     return folder
 
 
 def offline_pip_env(env: dict[str, str] | None = None) -> dict[str, str]:
     """Environment variables under which pip needs no network and ignores this machine's config."""
     env = dict(os.environ if env is None else env)
-    env.update({
-        "PIP_CONFIG_FILE": os.devnull,
-        "PIP_NO_INDEX": "1",
-        # pip's spelling for "build in this environment, with its setuptools, no download".
-        "PIP_NO_BUILD_ISOLATION": "0",
-        "PIP_DISABLE_PIP_VERSION_CHECK": "1",
-    })
+    env.update(
+        {
+            "PIP_CONFIG_FILE": os.devnull,
+            "PIP_NO_INDEX": "1",
+            # pip's spelling for "build in this environment, with its setuptools, no download".
+            "PIP_NO_BUILD_ISOLATION": "0",
+            "PIP_DISABLE_PIP_VERSION_CHECK": "1",
+        }
+    )
     for var in ("PYTHONPATH", "VIRTUAL_ENV", "PIP_CONSTRAINT", "PIP_FIND_LINKS"):
         env.pop(var, None)
     return env
@@ -124,7 +133,10 @@ def where(python: Path, module: str) -> str | None:
     """The file ``module`` is imported from by ``python`` (run outside any project folder)."""
     result = subprocess.run(
         [python, "-c", f"import {module}; print({module}.__file__)"],
-        capture_output=True, text=True, cwd="/", env=offline_pip_env(),
+        capture_output=True,
+        text=True,
+        cwd="/",
+        env=offline_pip_env(),
     )
     return result.stdout.strip() if result.returncode == 0 else None
 

@@ -56,7 +56,8 @@ MEASURE_JS = """() => {
         const b = block.getBoundingClientRect();
         const text = block.textContent.trim().replace(/\\s+/g, ' ').slice(0, 70);
         if (f.width > b.width + 1 || f.right > b.right + 1 || f.left < b.left - 1) {
-            wideEquations.push(`${Math.round(f.width)} px formula in a ${Math.round(b.width)} px column: ${text}`);
+            wideEquations.push(
+                `${Math.round(f.width)} px formula in a ${Math.round(b.width)} px column: ${text}`);
             continue;
         }
         const number = block.querySelector('.eqno');
@@ -75,9 +76,11 @@ MEASURE_JS = """() => {
     for (const pre of article.querySelectorAll('pre')) {
         if (!visible(pre) || pre.clientWidth === 0) continue;
         const style = getComputedStyle(pre);
-        if (style.whiteSpace.startsWith('pre-wrap') || style.whiteSpace === 'break-spaces') continue;
+        const wraps = style.whiteSpace.startsWith('pre-wrap') || style.whiteSpace === 'break-spaces';
+        if (wraps) continue;
         canvas.font = style.font;
-        const room = pre.clientWidth - parseFloat(style.paddingLeft) - parseFloat(style.paddingRight);
+        const room = pre.clientWidth - parseFloat(style.paddingLeft)
+                     - parseFloat(style.paddingRight);
         for (const line of pre.textContent.split('\\n')) {
             if (canvas.measureText(line.replace(/\\t/g, '    ')).width > room + 1) {
                 const kind = pre.closest('.cell_input') ? 'input' :
@@ -116,7 +119,8 @@ MEASURE_JS = """() => {
         if (!visible(img) || !img.naturalWidth) continue;
         const scale = img.getBoundingClientRect().width / img.naturalWidth;
         if (scale < MIN_SCALE) {
-            shrunk.push(`${(img.getAttribute('alt') || img.getAttribute('src') || '').slice(0, 60)}: ` +
+            const name = (img.getAttribute('alt') || img.getAttribute('src') || '').slice(0, 60);
+            shrunk.push(`${name}: ` +
                         `${img.naturalWidth} px shown at ${Math.round(100 * scale)} %`);
         }
     }
@@ -165,9 +169,9 @@ def _evaluate(browser: Any, url: str, viewport: dict[str, int], shot: str | None
     # Only the served book is reachable: the page must render offline.
     context.route(
         "**/*",
-        lambda r: r.continue_()
-        if urlsplit(r.request.url).hostname in (None, "127.0.0.1")
-        else r.abort(),
+        lambda r: (
+            r.continue_() if urlsplit(r.request.url).hostname in (None, "127.0.0.1") else r.abort()
+        ),
     )
     try:
         page = context.new_page()
@@ -181,9 +185,7 @@ def _evaluate(browser: Any, url: str, viewport: dict[str, int], shot: str | None
         context.close()
 
 
-def measure(
-    browser: Any, base_url: str, docname: str, shots: str | None = None
-) -> PageMetrics:
+def measure(browser: Any, base_url: str, docname: str, shots: str | None = None) -> PageMetrics:
     """Measure ``docname`` of the book served at ``base_url`` at the desktop and phone widths.
 
     Parameters

@@ -38,8 +38,11 @@ def test_binder_pins_match_the_tested_versions() -> None:
     binder = _pins(BINDER / "requirements.txt")
     tested = _pins(book.REPO_ROOT / "constraints.txt")
     assert binder, "binder/requirements.txt pins nothing"
-    wrong = {name: (version, tested.get(name)) for name, version in binder.items()
-             if tested.get(name) != version}
+    wrong = {
+        name: (version, tested.get(name))
+        for name, version in binder.items()
+        if tested.get(name) != version
+    }
     assert not wrong, f"binder pins differ from constraints.txt (binder, tested): {wrong}"
 
 
@@ -62,8 +65,9 @@ def test_binder_environment_imports_the_package_and_opens_a_chapter(tmp_path: Pa
         "print(nb.metadata['kernelspec']['name'], len(code))\n"
         "exec(compile(code[0].source, 'first-cell', 'exec'))\n"  # the chapter's imports
     )
-    out = subprocess.run([python, "-c", script, chapter], cwd=tmp_path, env=env,
-                         capture_output=True, text=True)
+    out = subprocess.run(
+        [python, "-c", script, chapter], cwd=tmp_path, env=env, capture_output=True, text=True
+    )
     assert out.returncode == 0, out.stderr[-2000:]
     kernel, cells = out.stdout.split()[:2]
     assert kernel == "python3" and int(cells) > 5, out.stdout

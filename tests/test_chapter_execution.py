@@ -67,4 +67,6 @@ def test_page_executed_within_budget(page):
     seconds = float(record.data["execution_seconds"])
     budget = BUDGET_SECONDS.get(page, DEFAULT_BUDGET_SECONDS)
     print(f"{page}: executed in {seconds:.1f} s (budget {budget:.0f} s)")
-    assert seconds <= budget, f"{page} took {seconds:.1f} s to execute, over its {budget:.0f} s budget"
+    assert seconds <= budget, (
+        f"{page} took {seconds:.1f} s to execute, over its {budget:.0f} s budget"
+    )

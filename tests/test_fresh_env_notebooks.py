@@ -32,10 +32,16 @@ NOTEBOOKS = sorted(
 
 def clean_copy(dest: Path) -> Path:
     """The files git tracks (and untracked, not ignored ones), without build output or venv."""
-    files = subprocess.run(
-        ["git", "ls-files", "-z", "-co", "--exclude-standard"],
-        cwd=book.REPO_ROOT, check=True, capture_output=True,
-    ).stdout.decode().split("\0")
+    files = (
+        subprocess.run(
+            ["git", "ls-files", "-z", "-co", "--exclude-standard"],
+            cwd=book.REPO_ROOT,
+            check=True,
+            capture_output=True,
+        )
+        .stdout.decode()
+        .split("\0")
+    )
     for name in filter(None, files):
         source = book.REPO_ROOT / name
         if source.is_file():
@@ -46,7 +52,7 @@ def clean_copy(dest: Path) -> Path:
 
 @pytest.fixture(scope="module")
 def student_kernel(tmp_path_factory: pytest.TempPathFactory):
-    """(kernel name, interpreter, working folder) of a fresh environment, with the test's env vars."""
+    """(kernel name, interpreter, working folder) of a fresh environment; sets the env vars."""
     root = tmp_path_factory.mktemp("fresh")
     python = fresh.make(root)
     assert fresh.where(python, "tutorial_utils") is None, "the fresh env must not have the package"
@@ -71,7 +77,10 @@ def _run(notebook: str, kernel: str, work: Path) -> nbformat.NotebookNode:
     nb = nbformat.read(book.REPO_ROOT / notebook, as_version=4)
     shutil.copy2(book.REPO_ROOT / notebook, work / Path(notebook).name)
     client = NotebookClient(
-        nb, kernel_name=kernel, timeout=600, allow_errors=False,
+        nb,
+        kernel_name=kernel,
+        timeout=600,
+        allow_errors=False,
         resources={"metadata": {"path": str(work)}},
     )
     client.execute()
@@ -83,7 +92,9 @@ def test_notebook_runs_in_a_fresh_environment(student_kernel, notebook: str) -> 
     kernel, python, work = student_kernel
     nb = _run(notebook, kernel, work)
     setup = next(c for c in nb.cells if c.cell_type == "code")
-    assert "TUTORIAL_UTILS_SOURCE" in setup.source, f"{notebook}: first code cell is not the setup cell"
+    assert "TUTORIAL_UTILS_SOURCE" in setup.source, (
+        f"{notebook}: first code cell is not the setup cell"
+    )
     errors = [
         c.source.splitlines()[0] if c.source else "(empty)"
         for c in nb.cells
@@ -103,10 +114,25 @@ def test_setup_cell_installed_the_package_without_replacing_torch(student_kernel
     torch_file = fresh.where(python, "torch")
     assert torch_file and "/site/torch/" in torch_file, f"torch was replaced: {torch_file}"
     listing = subprocess.run(
-        [python, "-m", "pip", "list", "--format", "json", "--path",
-         subprocess.run([python, "-c", "import sysconfig; print(sysconfig.get_paths()['purelib'])"],
-                        capture_output=True, text=True, check=True).stdout.strip()],
-        capture_output=True, text=True, check=True, env=fresh.offline_pip_env(),
+        [
+            python,
+            "-m",
+            "pip",
+            "list",
+            "--format",
+            "json",
+            "--path",
+            subprocess.run(
+                [python, "-c", "import sysconfig; print(sysconfig.get_paths()['purelib'])"],
+                capture_output=True,
+                text=True,
+                check=True,
+            ).stdout.strip(),
+        ],
+        capture_output=True,
+        text=True,
+        check=True,
+        env=fresh.offline_pip_env(),
     )
     names = {p["name"].lower() for p in json.loads(listing.stdout)}
     assert names & {"tutorial_utils", "tutorial-utils"}, names

@@ -16,7 +16,10 @@ pytestmark = pytest.mark.skipif(shutil.which("make") is None, reason="make is no
 def _check_python(python: str) -> subprocess.CompletedProcess:
     return subprocess.run(
         ["make", "--no-print-directory", "check-python", f"PYTHON={python}"],
-        cwd=ROOT, capture_output=True, text=True, timeout=60,
+        cwd=ROOT,
+        capture_output=True,
+        text=True,
+        timeout=60,
     )
 
 
@@ -30,7 +33,9 @@ def test_missing_python_is_named(tmp_path):
 def test_old_python_is_refused_with_its_version(tmp_path):
     fake = tmp_path / "python3.8"
     # Answers -V like Python 3.8 and fails the version check like it would.
-    fake.write_text('#!/bin/sh\nif [ "$1" = "-V" ]; then echo "Python 3.8.10"; exit 0; fi\nexit 1\n')
+    fake.write_text(
+        '#!/bin/sh\nif [ "$1" = "-V" ]; then echo "Python 3.8.10"; exit 0; fi\nexit 1\n'
+    )
     fake.chmod(0o755)
     result = _check_python(str(fake))
     assert result.returncode != 0

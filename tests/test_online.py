@@ -20,7 +20,7 @@ from tutorial_utils.online import (
 from tutorial_utils.reference import adam_init, adam_step
 
 
-def _brute_force_minimiser(problem: LinearOnlineProblem, periods: int = 3) -> float:
+def _brute_force_minimizer(problem: LinearOnlineProblem, periods: int = 3) -> float:
     """Argmin over a fine grid of [-1, 1] of the summed losses over whole periods."""
     grid = np.linspace(-1.0, 1.0, 2001)
     total = sum(problem.loss(t, grid) for t in range(1, periods * problem.period + 1))
@@ -31,8 +31,8 @@ def _brute_force_minimiser(problem: LinearOnlineProblem, periods: int = 3) -> fl
     "problem", [section5_problem(), theorem1_problem(3.0), theorem1_problem(2.5)]
 )
 def test_regret_minimising_point_is_minus_one(problem):
-    assert problem.minimiser == -1.0
-    assert _brute_force_minimiser(problem) == -1.0
+    assert problem.minimizer == -1.0
+    assert _brute_force_minimizer(problem) == -1.0
 
 
 def test_paper_constants():
@@ -49,21 +49,26 @@ def test_paper_constants():
 def test_losses_and_gradients_follow_the_definition():
     p = section5_problem()
     # Rounds 1, 102, 203 have t mod 101 == 1; the others do not.
-    assert [p.gradient(t) for t in (1, 2, 101, 102, 103, 203)] == [
-        1010.0, -10.0, -10.0, 1010.0, -10.0, 1010.0,
+    assert [p.grad(t) for t in (1, 2, 101, 102, 103, 203)] == [
+        1010.0,
+        -10.0,
+        -10.0,
+        1010.0,
+        -10.0,
+        1010.0,
     ]
     assert float(p.loss(102, 0.5)) == 505.0
     # The gradient is the derivative of the loss (finite difference at an arbitrary point).
     for t in (1, 2, 102):
         h = 1e-3
         fd = (float(p.loss(t, 0.3 + h)) - float(p.loss(t, 0.3 - h))) / (2 * h)
-        assert fd == pytest.approx(p.gradient(t), rel=1e-12)
+        assert fd == pytest.approx(p.grad(t), rel=1e-12)
 
 
-def test_minimiser_flips_with_the_period_slope():
-    assert LinearOnlineProblem(big=5.0, small=-1.0, period=10).minimiser == 1.0
+def test_minimizer_flips_with_the_period_slope():
+    assert LinearOnlineProblem(big=5.0, small=-1.0, period=10).minimizer == 1.0
     with pytest.raises(ValueError, match="period slope is zero"):
-        LinearOnlineProblem(big=2.0, small=-1.0, period=3).minimiser
+        _ = LinearOnlineProblem(big=2.0, small=-1.0, period=3).minimizer
 
 
 def test_regret_against_brute_force():
@@ -94,7 +99,7 @@ def test_runner_matches_torch_adam_with_projection(amsgrad):
     expected = [x1]
     for t in range(1, rounds + 1):
         opt.param_groups[0]["lr"] = alpha / math.sqrt(t)
-        x.grad = torch.tensor([problem.gradient(t)], dtype=torch.float64)
+        x.grad = torch.tensor([problem.grad(t)], dtype=torch.float64)
         opt.step()
         with torch.no_grad():
             x.clamp_(-1.0, 1.0)
@@ -123,7 +128,7 @@ def test_float_loop_is_bit_identical_to_adam_step(problem, betas, amsgrad, decay
     for t in range(1, rounds + 1):
         lr_t = alpha / math.sqrt(t) if decay else alpha
         x, state = adam_step(
-            x, np.array(problem.gradient(t)), state, lr=lr_t, betas=betas, amsgrad=amsgrad
+            x, np.array(problem.grad(t)), state, lr=lr_t, betas=betas, amsgrad=amsgrad
         )
         x = project(x)
         xs.append(float(x))

@@ -73,8 +73,14 @@ def test_use_book_style_sets_white_background_cycle_and_grid():
     assert cycle[0] != "#f0e442"  # yellow on white is not the first choice
     assert rc["figure.figsize"][0] <= plotting.MAX_FIGURE_WIDTH
     assert rc["figure.dpi"] >= 150 and rc["savefig.dpi"] >= 150  # sharp on high-density screens
-    sizes = ["font.size", "axes.labelsize", "axes.titlesize", "xtick.labelsize",
-             "ytick.labelsize", "legend.fontsize"]
+    sizes = [
+        "font.size",
+        "axes.labelsize",
+        "axes.titlesize",
+        "xtick.labelsize",
+        "ytick.labelsize",
+        "legend.fontsize",
+    ]
     assert all(rc[key] >= 10 for key in sizes), {key: rc[key] for key in sizes}
     assert rc["legend.frameon"] is True
 
@@ -102,8 +108,11 @@ def test_new_figure_returns_figure_and_axes_with_white_face():
 def test_plot_series_labels_axes_uses_method_colours_and_log_scale():
     fig, ax = plotting.new_figure()
     lines = plotting.plot_series(
-        ax, {"sgd": np.linspace(1, 0.1, 20), "adam": np.geomspace(1, 1e-3, 20)},
-        logy=True, xlabel="iteration", ylabel="loss",
+        ax,
+        {"sgd": np.linspace(1, 0.1, 20), "adam": np.geomspace(1, 1e-3, 20)},
+        logy=True,
+        xlabel="iteration",
+        ylabel="loss",
     )
     assert len(lines) == 2
     assert ax.get_xlabel() == "iteration" and ax.get_ylabel() == "loss"
@@ -156,8 +165,15 @@ def test_contour_evaluates_on_grid_and_labels_axes():
 
 def test_contour_linear_levels_and_shape_check():
     fig, ax = plotting.new_figure()
-    cs = plotting.contour(ax, lambda X: X[..., 0] + X[..., 1], (0, 1), (0, 1), levels=5,
-                          log_levels=False, resolution=20)
+    cs = plotting.contour(
+        ax,
+        lambda X: X[..., 0] + X[..., 1],
+        (0, 1),
+        (0, 1),
+        levels=5,
+        log_levels=False,
+        resolution=20,
+    )
     np.testing.assert_allclose(cs.levels, np.linspace(0, 2, 5))
     with pytest.raises(ValueError, match="shape"):
         plotting.contour(ax, lambda X: X.sum(), (0, 1), (0, 1), resolution=10)

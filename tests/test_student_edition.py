@@ -1,4 +1,4 @@
-"""The student edition (``make book-student``) holds no solution: no page, link, source or search entry.
+"""The student edition (``make book-student``) holds no solution page, link, source or search entry.
 
 It also checks the other side: the full book (``make book``) holds the solutions, titled as
 solutions ("Solution N: ...") in the page heading, the browser tab, the navigation and the search
@@ -90,7 +90,9 @@ def test_full_book_titles_solutions_as_solutions(full: Path) -> None:
     targets = {book.page_path(d, full).resolve(): d for d in solutions}
     problems = []
     for docname in solutions:
-        soup = BeautifulSoup(book.page_path(docname, full).read_text(encoding="utf-8"), "html.parser")
+        soup = BeautifulSoup(
+            book.page_path(docname, full).read_text(encoding="utf-8"), "html.parser"
+        )
         h1 = soup.select_one(".bd-article h1")
         heading = h1.get_text(" ", strip=True).rstrip("#").strip() if h1 else ""
         tab = soup.title.get_text(strip=True) if soup.title else ""

@@ -60,7 +60,7 @@ SECTION5_BETAS: tuple[float, float] = (0.9, 0.99)
 
 
 def project(x: np.ndarray | float) -> np.ndarray:
-    r"""Euclidean projection onto :math:`\mathcal F = [-1, 1]`: :math:`\Pi(x) = \min(\max(x, -1), 1)`.
+    r"""Euclidean projection onto :math:`\mathcal F = [-1, 1]`, :math:`\Pi(x) = \min(\max(x,-1),1)`.
 
     In one dimension the paper's projection in the norm weighted by :math:`\sqrt{v_t}` is the
     same clipping, since every weighted norm on :math:`\mathbb R` is a multiple of :math:`|\cdot|`.
@@ -119,7 +119,7 @@ class LinearOnlineProblem:
             raise ValueError("rounds must be >= 1 (the paper counts rounds from t = 1)")
         return np.where(t % self.period == 1, float(self.big), float(self.small))
 
-    def gradient(self, t: int) -> float:
+    def grad(self, t: int) -> float:
         r""":math:`\nabla f_t(x) = a_t`, the same for every :math:`x`."""
         return float(self.coefficients(t))
 
@@ -129,11 +129,11 @@ class LinearOnlineProblem:
 
     @property
     def period_slope(self) -> float:
-        r"""Slope of the loss summed over one period, :math:`a_\text{big} + (p - 1)\,a_\text{small}`."""
+        r"""Slope of the loss summed over one period, :math:`a_\text{big} + (p-1)\,a_\text{small}`."""
         return float(self.big) + (self.period - 1) * float(self.small)
 
     @property
-    def minimiser(self) -> float:
+    def minimizer(self) -> float:
         r"""The point of :math:`[-1, 1]` with minimum regret over whole periods.
 
         :math:`-1` if the period slope is positive, :math:`+1` if it is negative.
@@ -317,6 +317,4 @@ def run_online_adam(
         xs[t] = x
         effective[t - 1] = lr_t / (bias_correction1 * (sqrt(v_used) / sqrt(1 - beta2**t) + eps))
     x_arr = np.array(xs)
-    return OnlineRun(
-        x=x_arr, effective_lr=np.array(effective), regret=problem.regret(x_arr[:-1])
-    )
+    return OnlineRun(x=x_arr, effective_lr=np.array(effective), regret=problem.regret(x_arr[:-1]))

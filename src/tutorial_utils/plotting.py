@@ -16,7 +16,7 @@ from __future__ import annotations
 
 import re
 from collections.abc import Callable, Mapping, Sequence
-from typing import Any
+from typing import Any, cast
 
 import matplotlib as mpl
 import matplotlib.pyplot as plt
@@ -203,7 +203,8 @@ def book_rcparams() -> dict[str, Any]:
 
 def use_book_style() -> None:
     """Apply the book's figure style to matplotlib's global rcParams."""
-    mpl.rcParams.update(book_rcparams())
+    # cast: matplotlib types rcParams keys as a Literal of every known key, not as str.
+    mpl.rcParams.update(cast(Any, book_rcparams()))
 
 
 def new_figure(nrows: int = 1, ncols: int = 1, **kwargs: Any) -> tuple[Figure, Any]:
@@ -228,7 +229,7 @@ def new_figure(nrows: int = 1, ncols: int = 1, **kwargs: Any) -> tuple[Figure, A
     """
     if nrows < 1 or ncols < 1:
         raise ValueError(f"nrows and ncols must be >= 1, got {nrows} and {ncols}")
-    with mpl.rc_context(book_rcparams()):
+    with mpl.rc_context(cast(Any, book_rcparams())):
         if "figsize" not in kwargs:
             single = nrows == 1 and ncols == 1
             kwargs["figsize"] = (6.2, 3.9) if single else (6.2, 3.5 * nrows + 0.4)
@@ -306,8 +307,7 @@ def contour(
     if filled:
         cs = ax.contourf(grid_x, grid_y, values, levels=level_values, cmap="viridis")
     else:
-        cs = ax.contour(grid_x, grid_y, values, levels=level_values, cmap="viridis",
-                        linewidths=0.8)
+        cs = ax.contour(grid_x, grid_y, values, levels=level_values, cmap="viridis", linewidths=0.8)
     ax.set_xlabel(xlabel)
     ax.set_ylabel(ylabel)
     ax.set_xlim(xlim)
@@ -351,14 +351,22 @@ def plot_trajectories(
         if markevery is None:
             style["marker"] = None
         (line,) = ax.plot(path[:, 0], path[:, 1], markevery=markevery, **style)
-        ax.plot(path[0, 0], path[0, 1], "o", color=style["color"], markersize=7,
-                markeredgecolor="white")
-        ax.plot(path[-1, 0], path[-1, 1], "s", color=style["color"], markersize=7,
-                markeredgecolor="white")
+        ax.plot(
+            path[0, 0], path[0, 1], "o", color=style["color"], markersize=7, markeredgecolor="white"
+        )
+        ax.plot(
+            path[-1, 0],
+            path[-1, 1],
+            "s",
+            color=style["color"],
+            markersize=7,
+            markeredgecolor="white",
+        )
         lines.append(line)
     if minimizer is not None:
-        ax.plot(minimizer[0], minimizer[1], "*", color=PALETTE["black"], markersize=12,
-                label="minimum")
+        ax.plot(
+            minimizer[0], minimizer[1], "*", color=PALETTE["black"], markersize=12, label="minimum"
+        )
     if legend and lines:
         ax.legend()
     return lines
@@ -402,9 +410,7 @@ def plot_series(
         values = np.asarray(values, dtype=np.float64).reshape(-1)
         xs = np.arange(values.size) if x is None else np.asarray(x, dtype=np.float64)
         if xs.shape != values.shape:
-            raise ValueError(
-                f"series {name!r} has {values.size} values but x has shape {xs.shape}"
-            )
+            raise ValueError(f"series {name!r} has {values.size} values but x has shape {xs.shape}")
         every = markevery if markevery is not None else max(values.size // 10, 1)
         (line,) = ax.plot(xs, values, markevery=every, **style_for(name))
         lines.append(line)
