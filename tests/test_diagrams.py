@@ -42,7 +42,13 @@ def test_returns_a_figure_that_renders(fig):
 def test_resolution_and_size_fit_the_content_column(fig):
     assert fig.dpi >= 150
     width, height = fig.get_size_inches()
-    assert width <= 6.4 and height <= 8.0
+    assert width <= 6.2 and height <= 9.0
+
+
+def test_narrow_enough_for_a_phone(fig):
+    # A 390 px phone shows about 370 px of figure: at 150 dpi and <= 3.9 in it is shown at
+    # >= 60 % of its natural size, so 10 pt text is still about 12 px.
+    assert fig.get_size_inches()[0] <= 3.9
 
 
 def test_stage_boxes_run_top_to_bottom_in_order(fig):
@@ -60,19 +66,37 @@ def test_only_unscale_is_optional_and_dashed(fig):
         assert dashed == (name == "unscale"), name
 
 
-def test_each_chapter_annotates_its_stage(fig):
-    notes = {
-        t.get_gid().removeprefix("note:"): t.get_text()
-        for t in fig.axes[0].texts
-        if (t.get_gid() or "").startswith("note:")
+def _texts(figure: Figure, kind: str) -> dict:
+    return {
+        t.get_gid().removeprefix(kind + ":"): t
+        for t in figure.axes[0].texts
+        if (t.get_gid() or "").startswith(kind + ":")
     }
-    assert notes["backward"].startswith("ch01–ch02")
-    assert notes["clip"].startswith("ch03")
-    assert notes["optimizer step"].startswith("ch04–ch05")
-    assert notes["unscale"].startswith("ch06")
+
+
+def test_each_chapter_annotates_its_stage(fig):
+    chapters = {name: t.get_text() for name, t in _texts(fig, "chapter").items()}
+    notes = {name: t.get_text() for name, t in _texts(fig, "note").items()}
+    assert chapters["backward"] == "ch01–ch02"
+    assert chapters["clip"] == "ch03"
+    assert chapters["optimizer step"] == "ch04–ch05"
+    assert chapters["unscale"].startswith("ch06")
     assert "inf or NaN" in notes["unscale"]
     for word in ["moments", "bias", "AMSGrad", "weight decay", "epsilon"]:
         assert word in notes["optimizer step"]
+
+
+def test_each_note_sits_between_its_box_and_the_next(fig):
+    renderer = fig.canvas.get_renderer()
+    boxes = _stage_boxes(fig)
+    for name, text in _texts(fig, "note").items():
+        extent = text.get_window_extent(renderer).transformed(fig.axes[0].transData.inverted())
+        box = boxes[name]
+        assert extent.y1 <= box.get_y(), name  # below its own box
+        k = EXPECTED_ORDER.index(name)
+        if k + 1 < len(EXPECTED_ORDER):
+            below = boxes[EXPECTED_ORDER[k + 1]]
+            assert extent.y0 >= below.get_y() + below.get_height(), name  # above the next
 
 
 def test_text_is_large_enough_and_inside_the_figure(fig):

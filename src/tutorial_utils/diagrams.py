@@ -6,8 +6,8 @@ stage, with the chapter of the book that explains what happens at each stage::
     from tutorial_utils import diagrams
     fig = diagrams.training_step_diagram()
 
-The figure is stacked vertically (one stage per row) so that it stays readable when a phone
-shrinks it to the width of its screen.
+The figure is one narrow column (each stage a box, what a chapter says about it written under
+the box) so that it stays readable when a phone shrinks it to the width of its screen.
 """
 
 from __future__ import annotations
@@ -57,13 +57,13 @@ NOTES: tuple[Note, ...] = (
         "backward",
         "ch01–ch02",
         "$g_t = \\nabla\\mathcal{L}(\\theta_{t-1})$ into p.grad;\n"
-        "products of Jacobians can\nvanish or explode",
+        "products of Jacobians can vanish\nor explode",
         "vermillion",
     ),
     Note(
         "unscale",
-        "ch06 (loss scaling only)",
-        "divide by S BEFORE the clip;\nscaler.step skips a step\nwhose g is inf or NaN",
+        "ch06, loss scaling only",
+        "divide by S BEFORE the clip;\nscaler.step skips a step whose\ng is inf or NaN",
         "orange",
     ),
     Note(
@@ -74,45 +74,59 @@ NOTES: tuple[Note, ...] = (
     ),
     Note(
         "optimizer step",
-        "ch04–ch05  $\\theta_{t-1} \\to \\theta_t$",
-        "Adam: moments $m_t, v_t$, bias\ncorrection, $\\epsilon$, AMSGrad,\n"
-        "decoupled weight decay $\\lambda$",
+        "ch04–ch05",
+        "$\\theta_{t-1} \\to \\theta_t$. Adam: moments $m_t, v_t$,\n"
+        "bias correction, $\\epsilon$, AMSGrad,\ndecoupled weight decay $\\lambda$",
         "blue",
     ),
     Note("zero_grad", "", "backward ADDS to p.grad;\nor call it first in a step", "black"),
 )
 
-_FONT = 10  # points; the figure is drawn at about the width of the content column
+# Points. A desktop shows the figure at its natural width; a 390 px phone at about 57 %, where
+# 11 pt at 150 dpi is still about 13 px.
+_FONT = 11
+_LINE = _FONT * 1.2 / 72 + 0.01  # inches per line of note text (line spacing 1.2)
 
 
-def training_step_diagram(*, figsize: tuple[float, float] = (5.2, 7.4)) -> Figure:
+def training_step_diagram(*, width: float = 3.8) -> Figure:
     """Draw one training step, forward to ``zero_grad``, annotated with the book's chapters.
 
     Stages (boxes, top to bottom, in the order in which they run) are listed in :data:`STAGES`;
-    the optional ``unscale`` stage (only with loss scaling) has a dashed outline. The annotation
-    boxes to the right (:data:`NOTES`) name the chapter whose idea acts at that stage. A dashed
-    arrow on the left returns from ``zero_grad`` to ``forward`` for the next batch.
+    the optional ``unscale`` stage (only with loss scaling) has a dashed outline. The chapter
+    whose idea acts at a stage is named in a coloured tag inside its box, and what it contributes
+    is written under the box, next to the arrow to the next stage (:data:`NOTES`), so the figure
+    is one narrow column: a phone shows it at about two thirds of its natural size, not at less
+    than half as a layout with the notes beside the boxes would. A dashed arrow on the left
+    returns from ``zero_grad`` to ``forward`` for the next batch.
 
     Every stage box is a :class:`matplotlib.patches.FancyBboxPatch` whose ``gid`` is
-    ``"stage:<name>"``; every annotation is a text whose ``gid`` is ``"note:<name>"``, so tests
-    can find them.
+    ``"stage:<name>"``; every note is a text whose ``gid`` is ``"note:<name>"`` and every
+    chapter tag a text whose ``gid`` is ``"chapter:<name>"``, so tests can find them.
 
     Parameters
     ----------
-    figsize : (float, float), default (5.2, 7.4)
-        Figure size in inches. The layout is computed in inches, so a much narrower figure
-        clips the annotations.
+    width : float, default 3.8
+        Figure width in inches; the height follows from the number of note lines. Much
+        narrower figures clip the code and the notes.
 
     Returns
     -------
     matplotlib.figure.Figure
     """
-    width, height = figsize
+    notes = {note.stage: note for note in NOTES}
+    box_h, margin, min_gap = 0.64, 0.08, 0.34
+    gaps = []
+    for stage in STAGES:
+        note = notes.get(stage.name)
+        lines = note.text.count("\n") + 1 if note else 0
+        gaps.append(max(min_gap, lines * _LINE + 0.16))
+    height = 2 * margin + len(STAGES) * box_h + sum(gaps)
+
     style: Any = plotting.book_rcparams()  # (matplotlib types keys as Literals)
     with mpl.rc_context(style):
         # >= 150 dpi: a 10 pt label shown at >= 70 % width is still >= 10 pt on screen
         dpi = max(150.0, float(mpl.rcParams["figure.dpi"]))
-        fig = plt.figure(figsize=figsize, dpi=dpi, layout="none")
+        fig = plt.figure(figsize=(width, height), dpi=dpi, layout="none")
         ax = fig.add_axes((0, 0, 1, 1))
     fig.set_facecolor("white")
     ax.set_xlim(0, width)  # data units are inches
@@ -120,18 +134,18 @@ def training_step_diagram(*, figsize: tuple[float, float] = (5.2, 7.4)) -> Figur
     ax.set_axis_off()
     black = plotting.PALETTE["black"]
 
-    n = len(STAGES)
-    margin = 0.08
-    row = (height - 2 * margin) / n  # vertical pitch of the stages
-    box_x, box_w, box_h = 0.42, 2.35, 0.62 * row
-    note_x = box_x + box_w + 0.22
-    centres = {}
+    lane, box_x = 0.16, 0.36  # the loop's lane; the boxes' left edge
+    box_w = width - box_x - 0.06
+    arrow_x = box_x + 0.3  # the arrows run down the left part of the column
+    text_x = box_x + 0.14
+    tops = {}
+    y = height - margin  # top of the current box
     for i, stage in enumerate(STAGES):
-        y = height - margin - (i + 0.5) * row
-        centres[stage.name] = y
+        tops[stage.name] = y
+        bottom = y - box_h
         ax.add_patch(
             FancyBboxPatch(
-                (box_x, y - box_h / 2),
+                (box_x, bottom),
                 box_w,
                 box_h,
                 boxstyle="round,pad=0,rounding_size=0.08",
@@ -144,48 +158,93 @@ def training_step_diagram(*, figsize: tuple[float, float] = (5.2, 7.4)) -> Figur
             )
         )
         ax.text(
-            box_x + box_w / 2,
-            y + 0.14,
+            text_x,
+            y - 0.18,
             stage.name,
-            ha="center",
+            ha="left",
             va="center",
             fontsize=_FONT + 1,
             fontweight="bold",
             zorder=3,
         )
         ax.text(
-            box_x + box_w / 2,
-            y - 0.15,
+            text_x,
+            bottom + 0.18,
             stage.code,
-            ha="center",
+            ha="left",
             va="center",
             fontsize=_FONT - 0.5,
             family="monospace",
             zorder=3,
         )
-        if i + 1 < n:
+        next_top = bottom - gaps[i]
+        if i + 1 < len(STAGES):
             ax.add_patch(
                 FancyArrowPatch(
-                    (box_x + box_w / 2, y - box_h / 2),
-                    (box_x + box_w / 2, y - row + box_h / 2),
+                    (arrow_x, bottom),
+                    (arrow_x, next_top),
                     arrowstyle="-|>",
                     mutation_scale=12,
                     color=black,
                     linewidth=1.3,
+                    shrinkA=0,
+                    shrinkB=0,
                     zorder=1,
                 )
             )
+        note = notes.get(stage.name)
+        if note is not None:
+            color = plotting.PALETTE[note.color]
+            if note.chapters:
+                ax.text(
+                    box_x + box_w - 0.1,
+                    y - 0.18,
+                    note.chapters,
+                    ha="right",
+                    va="center",
+                    fontsize=_FONT,
+                    gid=f"chapter:{stage.name}",
+                    bbox={
+                        "boxstyle": "round,pad=0.25",
+                        "facecolor": "white",
+                        "edgecolor": color,
+                        "linewidth": 1.8,
+                    },
+                    zorder=3,
+                )
+            lines = note.text.count("\n") + 1
+            note_top, note_bottom = bottom - 0.08, bottom - 0.08 - lines * _LINE
+            ax.plot(
+                [arrow_x + 0.2] * 2,
+                [note_top, note_bottom],
+                color=color,
+                linewidth=3 if note.chapters else 1.2,
+                solid_capstyle="butt",
+            )
+            ax.text(
+                arrow_x + 0.32,
+                note_top,
+                note.text,
+                ha="left",
+                va="top",
+                fontsize=_FONT,
+                linespacing=1.2,
+                gid=f"note:{stage.name}",
+                zorder=3,
+            )
+        y = next_top
+
     # The loop: zero_grad -> the next batch's forward, along the left margin.
-    top, bottom = centres[STAGES[0].name], centres[STAGES[-1].name]
-    lane = 0.2
+    first = tops[STAGES[0].name] - box_h / 2
+    last = tops[STAGES[-1].name] - box_h / 2
     loop: dict[str, Any] = {"color": black, "linewidth": 1.2, "linestyle": (0, (4, 2)), "zorder": 1}
-    ax.plot([box_x, lane, lane], [bottom, bottom, top], **loop)
+    ax.plot([box_x, lane, lane], [last, last, first], **loop)
     ax.add_patch(
-        FancyArrowPatch((lane, top), (box_x, top), arrowstyle="-|>", mutation_scale=12, **loop)
+        FancyArrowPatch((lane, first), (box_x, first), arrowstyle="-|>", mutation_scale=12, **loop)
     )
     ax.text(
         lane,
-        (top + bottom) / 2,
+        (first + last) / 2,
         "next batch: step t + 1",
         rotation=90,
         ha="center",
@@ -194,33 +253,4 @@ def training_step_diagram(*, figsize: tuple[float, float] = (5.2, 7.4)) -> Figur
         zorder=3,
         bbox={"boxstyle": "square,pad=0.15", "facecolor": "white", "edgecolor": "none"},
     )
-
-    for note in NOTES:
-        y = centres[note.stage]
-        color = plotting.PALETTE[note.color]
-        text = note.text if not note.chapters else f"{note.chapters}\n{note.text}"
-        ax.annotate(
-            text,
-            xy=(box_x + box_w, y),
-            xytext=(note_x, y),
-            ha="left",
-            va="center",
-            fontsize=_FONT,
-            color="black",
-            gid=f"note:{note.stage}",
-            bbox={
-                "boxstyle": "round,pad=0.3",
-                "facecolor": "white",
-                "edgecolor": color,
-                "linewidth": 1.8 if note.chapters else 0.8,
-            },
-            arrowprops={
-                "arrowstyle": "-",
-                "color": color,
-                "linewidth": 1.4,
-                "shrinkA": 0,
-                "shrinkB": 0,
-            },
-            zorder=3,
-        )
     return fig
