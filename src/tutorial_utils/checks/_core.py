@@ -266,6 +266,8 @@ def diagnose(spec: Spec, student: Callable[..., Any], case: Case, failure: Failu
     other cases win), then float32 rounding, the spec's note, a constant factor, the formula."""
     mine: Observed | Failure = failure if got is None else got
     exp, others = _expected_arrays(spec, case), [c for c in spec.cases if c is not case]
+    if got is not None and _float32(spec, case, got):
+        return FLOAT32_HINT
     student_on = {id(c): _safe_observe(spec, student, c) for c in others}
     found: list[tuple[int, str]] = []
     for mistake in spec.mistakes:
@@ -283,11 +285,33 @@ def diagnose(spec: Spec, student: Callable[..., Any], case: Case, failure: Failu
     label = failure.key
     if got is None or label not in got or label not in exp:
         return failure.hint
+    swapped = _swapped(spec, got, exp, label)
+    if swapped:
+        return swapped
     if _f32(got[label]) and not _f32(exp[label]) and _within(got[label], exp[label], 1e-5):
         return FLOAT32_HINT
     note = spec.note(case, got, exp) if spec.note else None
     ratio = ratio_hint(got[label], exp[label], spec.close_hint)
     return note or ratio or failure.hint or spec.formulas.get(label)
+
+
+def _float32(spec: Spec, case: Case, got: Observed) -> bool:
+    """The student returned float16/float32 arrays where the reference is float64."""
+    reference = expected(spec, case)
+    ref_f32 = any(a.dtype == np.float32 for _, a, _ in coerce(reference, spec.returns, reference))
+    return not ref_f32 and any(a.dtype in (np.float16, np.float32) for a in got.values())
+
+
+def _swapped(spec: Spec, got: Observed, exp: Observed, label: str) -> str | None:
+    """A hint when the result holds the right quantities in another order (swapped, rotated)."""
+    if not isinstance(spec.returns, tuple) or set(got) != set(exp):
+        return None
+    places = {k: [o for o in exp if _within(got[k], exp[o], spec.rtol)] for k in got}
+    moved = [o for o in places[label] if o != label]
+    if not moved or not all(places.values()):
+        return None
+    names = ", ".join(r if isinstance(r, str) else r[0] for r in spec.returns)
+    return f"you returned {moved[0]} in the place of {label}: return ({names}) in this order"
 
 
 def ratio_hint(got: np.ndarray, expected: np.ndarray, close_hint: str) -> str | None:
@@ -296,6 +320,8 @@ def ratio_hint(got: np.ndarray, expected: np.ndarray, close_hint: str) -> str | 
     denom = float(np.sum(expected * expected))
     if denom == 0.0 or got.shape != expected.shape or not np.all(np.isfinite(got)):
         return None
+    if _within(got, expected, RTOL):
+        return None  # equal: this quantity is not where the difference is
     factor = float(np.sum(got * expected)) / denom
     if factor == 0.0 or not _within(got, factor * expected, 1e-4):
         return None

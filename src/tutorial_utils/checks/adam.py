@@ -20,6 +20,8 @@ def _adam(p, g, m, v, v_max, t, lr, beta1, beta2, eps, wd, decoupled, amsgrad, *
     hp = {"lr": lr, "beta1": beta1, "beta2": beta2, "eps": eps}
     hp.update({k: DEFAULTS[k] for k in wrong.get("fixed", ())})  # a hard-coded default
     lr, beta1, beta2, eps = hp.values()
+    if wrong.get("swap_betas"):
+        beta1, beta2 = beta2, beta1
     wd *= wrong.get("wd_factor", 1.0)
     g_m = g_v = g
     if wd and (not decoupled or wrong.get("l2_always")) and not wrong.get("decoupled_always"):
@@ -42,6 +44,8 @@ def _adam(p, g, m, v, v_max, t, lr, beta1, beta2, eps, wd, decoupled, amsgrad, *
             new_max = v_hat = np.maximum(v_max, new_v / bc2)
         if wrong.get("eps_inside"):
             denom = np.sqrt(v_hat + eps)
+        elif wrong.get("no_sqrt"):
+            denom = v_hat + eps
         elif wrong.get("keras_eps"):
             denom = (np.sqrt(v_hat * bc2) + eps) / np.sqrt(bc2)
         else:
@@ -92,6 +96,10 @@ _COMMON: list[tuple[str, dict[str, Any]]] = [  # (hint, mistake) for all three e
     ("return the raw moments m and v (not bias-corrected): the next step needs them",
      {"return_hat": True}),
     ("the new m is beta1 * m + (1 - beta1) * g (weights swapped?)", {"swap_m": True}),
+    ("beta1 belongs to m and beta2 to v (and to their bias corrections): you swapped them",
+     {"swap_betas": True}),
+    ("divide by the square root of v_hat: m_hat / (sqrt(v_hat) + eps), not by v_hat itself",
+     {"no_sqrt": True}),
     ("use the argument lr, not the default 1e-3", {"fixed": ("lr",)}),
     ("use the argument beta1, not the default 0.9", {"fixed": ("beta1",)}),
     ("use the argument beta2, not the default 0.999", {"fixed": ("beta2",)}),

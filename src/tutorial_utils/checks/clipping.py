@@ -45,6 +45,7 @@ def _agc(axes_of: Callable[[int], Any] = unit_axes, **wrong: bool) -> Callable[.
             gn, wn = _l2(g, axes), _l2(w, axes)
             limit = clip_factor * (wn if wrong.get("no_w_floor") else np.maximum(wn, eps))
             scale = limit / (gn if wrong.get("no_g_floor") else np.maximum(gn, 1e-6))
+            scale = scale / clip_factor if wrong.get("no_rho") else scale
             clip = (gn < limit) if wrong.get("invert") else (gn > limit)
             if wrong.get("min_form"):
                 out.append(g * np.minimum(scale, 1.0))
@@ -81,9 +82,10 @@ def _pe(**wrong: Any) -> Callable[..., np.ndarray]:
             total = np.where(norms > max_norm, g * max_norm / norms, g).sum(0)
         else:
             total = (g * np.minimum(1.0, max_norm / (norms + EPS))).sum(0)
-        if sigma > 0 and wrong.get("noise") != "none":
+        if (sigma > 0 or wrong.get("always_draw")) and wrong.get("noise") != "none":
             std = sigma * (1.0 if wrong.get("noise") == "sigma" else max_norm)
-            noise = (np.random if wrong.get("global_rng") else rng).normal(0.0, std, total.shape)
+            source = rng if rng is not None else np.random.default_rng()
+            noise = (np.random if wrong.get("global_rng") else source).normal(0.0, std, total.shape)
             if wrong.get("noise_after"):
                 return total / b + noise
             total = total + noise
@@ -144,6 +146,9 @@ NORM = [
     Mistake("use the Euclidean norm of all elements, sqrt(sum(g**2)); np.linalg.norm(g, 2) of a "
             "matrix is its largest singular value",
             lambda g, c: g * min(c / (_pnorm(g, 2, False) + EPS), 1.0)),
+    Mistake("use ONE norm over the whole array (all its elements), not one norm per row",
+            lambda g, c: g * np.minimum(c / (_l2(g, -1) + EPS), 1.0) if np.ndim(g) > 1
+            else ref.clip_by_norm(g, c)),
     Mistake("return an array of the shape of grad, not a flattened one",
             lambda g, c: np.ravel(g) * min(c / (float(_l2(g)) + EPS), 1.0)),
     Mistake("work on a new array (g * coef), not g *= coef",
@@ -202,6 +207,8 @@ AGC = [
             "element", _agc(lambda n: tuple(range(1, n)) if n > 1 else ())),
     Mistake("floor the weight norm: use max(||W_i||, eps), so zero-initialised units can move",
             _agc(no_w_floor=True)),
+    Mistake("the clipped unit gets norm clip_factor * max(||W_i||, eps): multiply by "
+            "clip_factor (rho) in the scale too", _agc(no_rho=True)),
     Mistake("floor the gradient norm in the denominator: max(||G_i||, 1e-6)",
             _agc(no_g_floor=True)),
     Mistake("clip only the units with ||G_i|| > limit; min(limit / max(||G_i||, 1e-6), 1) "
@@ -234,6 +241,8 @@ PER_EXAMPLE = [
             _pe(noise="none")),
     Mistake("draw the noise from the rng argument (rng.normal(...)), not from np.random",
             _pe(global_rng=True)),
+    Mistake("draw noise only when noise_multiplier > 0: with 0, leave rng untouched (a draw "
+            "changes every later draw of the caller's generator)", _pe(always_draw=True)),
 ]
 
 MISTAKES = {"check_clip_by_value": VALUE, "check_clip_by_norm": NORM, "check_adaptive_clip": AGC,
@@ -357,6 +366,14 @@ def _noise(fn: Callable[..., Any]) -> tuple[float, float] | str:
         return failure.message
     if got.shape != (40_000,):
         return f"result has shape {got.shape}, expected (40000,)"
+    untouched = np.random.default_rng(3)
+    state = untouched.bit_generator.state
+    try:
+        call(fn, _rng(6).normal(size=(3, 5)), 1.0, 0.0, untouched)
+    except Failure as failure:
+        return failure.message
+    if untouched.bit_generator.state != state:
+        return "with noise_multiplier = 0 your function drew from rng"
     if not np.array_equal(runs[0], runs[1]):
         return "two calls with np.random.default_rng(1) gave different noise"
     if np.array_equal(runs[0], runs[2]):

@@ -21,6 +21,7 @@ exercise propagates unchanged; on success one line is printed.
 
 from __future__ import annotations
 
+import contextlib
 import math
 from collections.abc import Callable
 from typing import Any
@@ -62,24 +63,31 @@ def _close(a: Any, b: Any) -> bool:
         return False
     if not (np.all(np.isfinite(a)) and np.all(np.isfinite(b))):
         return bool(np.array_equal(a, b, equal_nan=True))
-    return bool(np.max(np.abs(a - b), initial=0.0) <= RTOL * max(np.max(np.abs(b), initial=0.0),
-                                                                  1e-12))
+    return bool(
+        np.max(np.abs(a - b), initial=0.0) <= RTOL * max(np.max(np.abs(b), initial=0.0), 1e-12)
+    )
 
 
-def _compare(got: Any, expected: Any, variants: dict[str, Any], *, checker: str, case: str,
-             what: str) -> None:
+def _compare(
+    got: Any, expected: Any, variants: dict[str, Any], *, checker: str, case: str, what: str
+) -> None:
     """Fail unless ``got`` matches ``expected``; name the mistakes whose result ``got`` matches."""
     if _close(got, expected):
         return
-    hints = [hint for hint, value in variants.items()
-             if value is not None and not _close(value, expected) and _close(got, value)]
+    hints = [
+        hint
+        for hint, value in variants.items()
+        if value is not None and not _close(value, expected) and _close(got, value)
+    ]
     g, e = np.asarray(got, dtype=np.float64), np.asarray(expected, dtype=np.float64)
     if g.size == 1 and e.size == 1:
         message = f"{what} is wrong: expected {e.item():.8g}, got {g.item():.8g}"
     else:
         message = f"{what} differ from the reference (largest difference " + (
-            f"{np.max(np.abs(g - e)):.3g})" if g.shape == e.shape else f"shape {g.shape} vs "
-            f"{e.shape})")
+            f"{np.max(np.abs(g - e)):.3g})"
+            if g.shape == e.shape
+            else f"shape {g.shape} vs {e.shape})"
+        )
     _fail(checker, case, message, "\nor: ".join(hints) if hints else None)
 
 
@@ -128,15 +136,28 @@ def check_safe_step(safe_step: Callable[..., Any]) -> None:
     x, y = _data()
     bad_x = x.clone()
     bad_x[3, 1] = math.inf
-    batches = [("finite batch", x), ("batch with an inf input", bad_x), ("finite batch again", x)]
+    huge_y = y * 1e25  # float32: the loss and the gradient norm overflow to inf, not NaN
+    batches = [
+        ("finite batch", x, y),
+        ("batch with an inf input (NaN norm)", bad_x, y),
+        ("batch with huge targets (inf norm)", x, huge_y),
+    ]
     student, reference, always = _model(), _model(), _model()
     opts = {id(m): torch.optim.Adam(m.parameters(), lr=0.01) for m in (student, reference, always)}
-    for step, (label, inputs) in enumerate(batches, start=1):
+    for step, (label, inputs, y) in enumerate(batches, start=1):
         case = f"step {step}, {label}"
-        result = _call(safe_step, name, case, student, nn.MSELoss(), opts[id(student)], inputs,
-                       y, 1.0)
+        result = _call(
+            safe_step, name, case, student, nn.MSELoss(), opts[id(student)], inputs, y, 1.0
+        )
         if not (isinstance(result, (tuple, list)) and len(result) == 3):
             _fail(name, case, "return a triple (loss, grad_norm, stepped)")
+        if isinstance(result[1], (bool, np.bool_)) and not isinstance(result[2], (bool, np.bool_)):
+            _fail(
+                name,
+                case,
+                f"grad_norm came back as {result[1]!r}",
+                "return (loss, grad_norm, stepped) in this order (you swapped them)",
+            )
         loss = _float(result[0], name, case, "loss")
         norm = _float(result[1], name, case, "grad_norm")
         stepped = result[2]
@@ -144,24 +165,52 @@ def check_safe_step(safe_step: Callable[..., Any]) -> None:
         _safe_reference(always, nn.MSELoss(), opts[id(always)], inputs, y, 1.0, "always step")
         if math.isfinite(exp[1]):
             _compare(loss, exp[0], {}, checker=name, case=case, what="loss")
-            _compare(norm, exp[1], {
-                "return the norm BEFORE clipping (what clip_grad_norm_ returns)": min(exp[1], 1.0),
-            }, checker=name, case=case, what="grad_norm")
+            before_hint = "return the norm BEFORE clipping (what clip_grad_norm_ returns)"
+            _compare(
+                norm,
+                exp[1],
+                {before_hint: min(exp[1], 1.0)},
+                checker=name,
+                case=case,
+                what="grad_norm",
+            )
         elif math.isfinite(norm):
-            _fail(name, case, f"grad_norm should be the non-finite norm that clip_grad_norm_ "
-                  f"returns, got {norm}")
+            _fail(
+                name,
+                case,
+                f"grad_norm should be the non-finite norm that clip_grad_norm_ returns, got {norm}",
+            )
         if bool(stepped) != exp[2]:
-            _fail(name, case, f"stepped should be {exp[2]}, got {stepped!r}",
-                  "skip the step exactly when the norm is not finite: "
-                  "if not torch.isfinite(norm): ... else: optimizer.step()")
-        _compare(_flat(student), _flat(reference), {
-            "an optimizer step with NaN gradients poisons Adam's m and v for good: skip it "
-            "when the norm is not finite": _flat(always),
-        }, checker=name, case=case, what="parameters after the step")
-        if not all(p.grad is None or bool(torch.isfinite(p.grad).all())
-                   for p in student.parameters()) and step == 2:
-            _fail(name, case, "after a skipped step the model still holds NaN/inf gradients",
-                  "call optimizer.zero_grad() when you skip, so nothing stale is left behind")
+            _fail(
+                name,
+                case,
+                f"stepped should be {exp[2]}, got {stepped!r}",
+                "skip the step exactly when the norm is not finite: "
+                "if not torch.isfinite(norm): ... else: optimizer.step()",
+            )
+        _compare(
+            _flat(student),
+            _flat(reference),
+            {
+                "an optimizer step with NaN gradients poisons Adam's m and v for good: skip it "
+                "when the norm is not finite": _flat(always),
+            },
+            checker=name,
+            case=case,
+            what="parameters after the step",
+        )
+        if (
+            not all(
+                p.grad is None or bool(torch.isfinite(p.grad).all()) for p in student.parameters()
+            )
+            and not exp[2]
+        ):
+            _fail(
+                name,
+                case,
+                "after a skipped step the model still holds NaN/inf gradients",
+                "call optimizer.zero_grad() when you skip, so nothing stale is left behind",
+            )
     print(f"{name}: all {len(batches)} cases passed.")
 
 
@@ -174,8 +223,14 @@ def _warmup_reference(model, loss_fn, optimizer, batches, variant="correct"):
         if variant != "no zero_grad":
             optimizer.zero_grad()
         loss = loss_fn(model(x), y)
+        stale = [p.grad for p in model.parameters() if p.grad is not None]
+        before = torch.nn.utils.get_total_norm(stale) if stale else torch.tensor(0.0)
         loss.backward()
-        if variant == "clipped norm":
+        if variant == "norm before backward":
+            norm = before
+        elif variant == "clip at 1":  # logs the right (pre-clip) norm, but clips
+            norm = torch.nn.utils.clip_grad_norm_(model.parameters(), 1.0)
+        elif variant == "clipped norm":
             torch.nn.utils.clip_grad_norm_(model.parameters(), 1.0)
             norm = torch.nn.utils.get_total_norm([p.grad for p in model.parameters()])
         else:
@@ -183,7 +238,8 @@ def _warmup_reference(model, loss_fn, optimizer, batches, variant="correct"):
         if variant == "loss":
             norm = loss
         norms.append(float(norm.detach()))
-        optimizer.step()
+        if variant != "no step":
+            optimizer.step()
     return norms
 
 
@@ -196,31 +252,69 @@ def check_warmup_norms(warmup_norms: Callable[..., Any]) -> None:
     """
     name = "check_warmup_norms"
     generator = torch.Generator().manual_seed(2)
-    batches = [(torch.randn(8, 4, generator=generator),
-                3.0 * torch.randn(8, 1, generator=generator)) for _ in range(6)]
+    batches = [
+        (torch.randn(8, 4, generator=generator), 3.0 * torch.randn(8, 1, generator=generator))
+        for _ in range(6)
+    ]
     variants = {
         "zero the gradients before each backward(): they accumulate in .grad": "no zero_grad",
         "log the norm before clipping, and do not clip during the warm-up": "clipped norm",
         "log the gradient norm, not the loss": "loss",
+        "do not clip during the warm-up (max_norm=math.inf): clipping changed the training, "
+        "so the later norms differ": "clip at 1",
+        "take an optimizer.step() after each backward(): the warm-up trains the model": "no step",
+        "measure the norm after loss.backward(): before it the gradients were just cleared (or "
+        "are the previous batch's)": "norm before backward",
     }
     runs = {}
     for hint, variant in [("correct", "correct"), *variants.items()]:
         model = _model()
-        runs[hint] = _warmup_reference(model, nn.MSELoss(),
-                                       torch.optim.SGD(model.parameters(), lr=0.05), batches,
-                                       variant)
+        runs[hint] = _warmup_reference(
+            model, nn.MSELoss(), torch.optim.SGD(model.parameters(), lr=0.05), batches, variant
+        )
     model = _model()
     case = "6 minibatches of SGD with lr = 0.05"
-    got = _call(warmup_norms, name, case, model, nn.MSELoss(),
-                torch.optim.SGD(model.parameters(), lr=0.05), batches)
+    got = _call(
+        warmup_norms,
+        name,
+        case,
+        model,
+        nn.MSELoss(),
+        torch.optim.SGD(model.parameters(), lr=0.05),
+        batches,
+    )
+    if not isinstance(got, (list, tuple, np.ndarray)):
+        what = type(got).__name__
+        _fail(
+            name,
+            case,
+            f"return a list of floats (one per batch), got {what}",
+            "build the list (norms.append(...)) and return it, not a generator"
+            if hasattr(got, "__next__")
+            else None,
+        )
+    if any(isinstance(v, (list, tuple)) or np.ndim(v) > 0 for v in got):
+        _fail(
+            name,
+            case,
+            "each logged norm must be ONE number, got a sequence",
+            "log the TOTAL norm of all parameters together (what clip_grad_norm_ returns), "
+            "not one norm per parameter",
+        )
     try:
         got = [_float(v, name, case, "each logged norm") for v in got]
     except TypeError:
         _fail(name, case, f"return a list of floats, got {type(got).__name__}")
     if len(got) != len(batches):
         _fail(name, case, f"return one norm per batch ({len(batches)}), got {len(got)}")
-    _compare(got, runs["correct"], {h: runs[h] for h in variants}, checker=name, case=case,
-             what="logged norms")
+    _compare(
+        got,
+        runs["correct"],
+        {h: runs[h] for h in variants},
+        checker=name,
+        case=case,
+        what="logged norms",
+    )
     print(f"{name}: all 1 cases passed.")
 
 
@@ -232,8 +326,11 @@ AMP_DTYPE = torch.float16  # CPU autocast supports float16 and bfloat16 in torch
 
 def _amp_reference(model, loss_fn, optimizer, scaler, x, y, max_norm, variant="correct"):
     params = list(model.parameters())
-    optimizer.zero_grad()
-    with torch.autocast("cpu", dtype=AMP_DTYPE):
+    if variant != "no zero_grad":
+        optimizer.zero_grad()
+    dtype = torch.bfloat16 if variant == "bfloat16" else AMP_DTYPE
+    ctx = contextlib.nullcontext() if variant == "no autocast" else torch.autocast("cpu", dtype)
+    with ctx:
         loss = loss_fn(model(x), y)
     if variant == "clip before backward":
         norm = torch.nn.utils.clip_grad_norm_(params, max_norm)
@@ -246,6 +343,8 @@ def _amp_reference(model, loss_fn, optimizer, scaler, x, y, max_norm, variant="c
     elif variant != "clip before backward":
         scaler.unscale_(optimizer)
         norm = torch.nn.utils.clip_grad_norm_(params, max_norm)
+    if variant == "post-clip norm":
+        norm = torch.nn.utils.get_total_norm([p.grad for p in params if p.grad is not None])
     if variant == "optimizer.step":
         optimizer.step()
     else:
@@ -283,27 +382,49 @@ def check_amp_train_step(amp_train_step: Callable[..., Any]) -> None:
         "overflowed; optimizer.step() applied inf/NaN": "optimizer.step",
         "call scaler.update() after the step: it halves the scale after an overflow and grows "
         "it after a run of good steps": "no update",
+        "run the forward pass and the loss under torch.autocast('cpu', "
+        "dtype=torch.float16)": "no autocast",
+        "this task autocasts to float16 (dtype=torch.float16), the format that needs loss "
+        "scaling, not bfloat16": "bfloat16",
+        "return the norm BEFORE clipping (what clip_grad_norm_ returns)": "post-clip norm",
+        "call optimizer.zero_grad() at the start of each step: gradients accumulate in "
+        ".grad": "no zero_grad",
     }
-    cases = [("3 steps, scale 2**10, max_norm 0.5 (clipping active)", 2.0**10, 0.5, 3),
-             ("1 step, scale 2**24 (float16 overflow: skip, halve the scale)", 2.0**24, 0.5, 1)]
+    cases = [
+        ("3 steps, scale 2**10, max_norm 0.5 (clipping active)", 2.0**10, 0.5, 3),
+        ("1 step, scale 2**24 (float16 overflow: skip, halve the scale)", 2.0**24, 0.5, 1),
+    ]
     for case_name, init_scale, max_norm, steps in cases:
         models = {v: _model() for v in ["correct", "student", *variants.values()]}
         opts = {v: torch.optim.SGD(m.parameters(), lr=0.1) for v, m in models.items()}
-        scalers = {v: torch.amp.GradScaler("cpu", init_scale=init_scale, growth_interval=2)
-                   for v in models}
+        scalers = {
+            v: torch.amp.GradScaler("cpu", init_scale=init_scale, growth_interval=2) for v in models
+        }
         broken: set[str] = set()
         for step in range(1, steps + 1):
             case = f"{case_name}, step {step}"
             try:
-                result = amp_train_step(models["student"], nn.MSELoss(), opts["student"],
-                                        scalers["student"], x, y, max_norm)
+                result = amp_train_step(
+                    models["student"],
+                    nn.MSELoss(),
+                    opts["student"],
+                    scalers["student"],
+                    x,
+                    y,
+                    max_norm,
+                )
             except NotImplementedError:
                 raise
             except Exception as error:  # noqa: BLE001 - the student's failure is feedback
-                hint = ("call scaler.update() at the end of every step: without it the scaler "
-                        "refuses the next unscale_()" if "after step()" in str(error) else
-                        "call scaler.unscale_(optimizer) once per step, after backward() and "
-                        "before clipping" if "unscale_" in str(error) else None)
+                hint = (
+                    "call scaler.update() at the end of every step: without it the scaler "
+                    "refuses the next unscale_()"
+                    if "after step()" in str(error)
+                    else "call scaler.unscale_(optimizer) once per step, after backward() and "
+                    "before clipping"
+                    if "unscale_" in str(error)
+                    else None
+                )
                 _fail(name, case, f"your function raised {type(error).__name__}: {error}", hint)
             if not (isinstance(result, (tuple, list)) and len(result) == 2):
                 _fail(name, case, "return a pair (loss, grad_norm)")
@@ -314,23 +435,35 @@ def check_amp_train_step(amp_train_step: Callable[..., Any]) -> None:
                 if v == "student" or v in broken:
                     continue
                 try:
-                    outs[v] = _amp_reference(models[v], nn.MSELoss(), opts[v], scalers[v], x, y,
-                                             max_norm, v)
+                    outs[v] = _amp_reference(
+                        models[v], nn.MSELoss(), opts[v], scalers[v], x, y, max_norm, v
+                    )
                 except RuntimeError:  # e.g. no scaler.update(): the next unscale_ refuses
                     broken.add(v)
             live = {h: v for h, v in variants.items() if v in outs}
             hints = {h: outs[v][1] for h, v in live.items()}
             expected_loss, expected_norm = outs["correct"]
-            _compare(loss, expected_loss, {
-                "compute the loss under torch.autocast('cpu', dtype=torch.float16)":
-                    _plain_loss(x, y) if step == 1 else None,
-            }, checker=name, case=case, what="loss")
+            plain = _plain_loss(x, y) if step == 1 else None
+            autocast_hint = "compute the loss under torch.autocast('cpu', dtype=torch.float16)"
+            _compare(
+                loss, expected_loss, {autocast_hint: plain}, checker=name, case=case, what="loss"
+            )
             if math.isfinite(expected_norm):
                 _compare(norm, expected_norm, hints, checker=name, case=case, what="grad_norm")
-            _compare(_flat(models["student"]), _flat(models["correct"]),
-                     {h: _flat(models[v]) for h, v in live.items()},
-                     checker=name, case=case, what="parameters after the step")
-            _compare(scalers["student"].get_scale(), scalers["correct"].get_scale(),
-                     {h: scalers[v].get_scale() for h, v in live.items()},
-                     checker=name, case=case, what="the scaler's scale after the step")
+            _compare(
+                _flat(models["student"]),
+                _flat(models["correct"]),
+                {h: _flat(models[v]) for h, v in live.items()},
+                checker=name,
+                case=case,
+                what="parameters after the step",
+            )
+            _compare(
+                scalers["student"].get_scale(),
+                scalers["correct"].get_scale(),
+                {h: scalers[v].get_scale() for h, v in live.items()},
+                checker=name,
+                case=case,
+                what="the scaler's scale after the step",
+            )
     print(f"{name}: all {len(cases)} cases passed.")

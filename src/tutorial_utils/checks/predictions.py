@@ -68,6 +68,7 @@ def _adamw_init() -> str:
 def _stationary() -> str:
     x = torch.tensor(0.0, requires_grad=True)
     (x**3).backward()
+    assert x.grad is not None
     grad_zero = x.grad.item() == 0.0
     left, right = (-1e-3) ** 3, (1e-3) ** 3  # f takes smaller and larger values nearby
     return "b" if grad_zero and left < 0.0 < right else "a"
@@ -127,38 +128,94 @@ def _adam_update() -> float:
 
 
 QUESTIONS: dict[str, Question] = {
-    "betas": Question(_betas, "choice", choices=("a", "b"), why=(
-        "β1 and β2 are fixed decay rates (hyperparameters); what changes each step are the "
-        "moment estimates m and v, which are optimizer state, not parameters")),
-    "adamw_init": Question(_adamw_init, "choice", choices=("a", "b"), why=(
-        "constructing an optimizer only stores references to the parameters and the "
-        "hyperparameters; AdamW's weight decay shrinks the weights a little in every step() "
-        "(θ ← θ(1 − ηλ)), it never re-initialises them")),
-    "stationary": Question(_stationary, "choice", choices=("a", "b"), why=(
-        "a zero gradient makes x = 0 a stationary point, not necessarily an extremum: x³ is "
-        "negative on the left and positive on the right of 0")),
-    "after_backward": Question(_after_backward, "value", tolerance=1e-6, why=(
-        "backward() stores the full, unclipped gradient in .grad; clipping is a separate step "
-        "after backward() and before optimizer.step()")),
-    "elementwise": Question(_elementwise, "value", tolerance=1e-4, why=(
-        "clip_grad_norm_ multiplies the whole gradient by one factor min(1, c/(‖g‖ + δ)) = 1/5, "
-        "so [3, 4] becomes [0.6, 0.8]; element-wise clipping would give [1, 1] "
-        "(that is clip_grad_value_)")),
-    "global_norm": Question(_global_norm, "value", tolerance=1e-4, why=(
-        "clip_grad_norm_ over several tensors uses ONE global norm √(3² + 4²) = 5 for all of "
-        "them, so the first layer's gradient becomes 3/5 = 0.6, not 1 as per-layer clipping "
-        "would give")),
-    "no_eps": Question(_no_eps, "choice", choices=("a", "b", "c"), why=(
-        "with ε = 0 a coordinate whose gradient has always been 0 has m̂ = 0 and v̂ = 0, and the "
-        "update 0/√0 = 0/0 is NaN; ε keeps the denominator positive")),
-    "vanishing": Question(_vanishing, "choice", choices=("a", "b", "c"), why=(
-        "global clipping multiplies every layer by the same factor min(1, c/N); the total norm N "
-        "is dominated by the last layers and exceeds c, so the vanishing first-layer gradient "
-        "is shrunk further: clipping never enlarges a gradient")),
-    "adam_update": Question(_adam_update, "value", tolerance=1e-3, why=(
-        "Adam divides m̂ by √v̂, so a gradient scaled by any factor gives the same first step "
-        "η·g/(|g| + ε) ≈ η·sign(g): clipping (a positive rescaling) leaves Adam's update size "
-        "unchanged, ratio 1; it bounds the update only for SGD")),
+    "betas": Question(
+        _betas,
+        "choice",
+        choices=("a", "b"),
+        why=(
+            "β1 and β2 are fixed decay rates (hyperparameters); what changes each step are the "
+            "moment estimates m and v, which are optimizer state, not parameters"
+        ),
+    ),
+    "adamw_init": Question(
+        _adamw_init,
+        "choice",
+        choices=("a", "b"),
+        why=(
+            "constructing an optimizer only stores references to the parameters and the "
+            "hyperparameters; AdamW's weight decay shrinks the weights a little in every step() "
+            "(θ ← θ(1 − ηλ)), it never re-initialises them"
+        ),
+    ),
+    "stationary": Question(
+        _stationary,
+        "choice",
+        choices=("a", "b"),
+        why=(
+            "a zero gradient makes x = 0 a stationary point, not necessarily an extremum: x³ is "
+            "negative on the left and positive on the right of 0"
+        ),
+    ),
+    "after_backward": Question(
+        _after_backward,
+        "value",
+        tolerance=1e-6,
+        why=(
+            "backward() stores the full, unclipped gradient in .grad; clipping is a separate step "
+            "after backward() and before optimizer.step()"
+        ),
+    ),
+    "elementwise": Question(
+        _elementwise,
+        "value",
+        tolerance=1e-4,
+        why=(
+            "clip_grad_norm_ multiplies the whole gradient by one factor "
+            "min(1, c/(‖g‖ + δ)) = 1/5, so [3, 4] becomes [0.6, 0.8]; "
+            "element-wise clipping would give [1, 1] "
+            "(that is clip_grad_value_)"
+        ),
+    ),
+    "global_norm": Question(
+        _global_norm,
+        "value",
+        tolerance=1e-4,
+        why=(
+            "clip_grad_norm_ over several tensors uses ONE global norm √(3² + 4²) = 5 for all of "
+            "them, so the first layer's gradient becomes 3/5 = 0.6, not 1 as per-layer clipping "
+            "would give"
+        ),
+    ),
+    "no_eps": Question(
+        _no_eps,
+        "choice",
+        choices=("a", "b", "c"),
+        why=(
+            "with ε = 0 a coordinate whose gradient has always been 0 has m̂ = 0 and v̂ = 0, and the "
+            "update 0/√0 = 0/0 is NaN; ε keeps the denominator positive"
+        ),
+    ),
+    "vanishing": Question(
+        _vanishing,
+        "choice",
+        choices=("a", "b", "c"),
+        why=(
+            "global clipping multiplies every layer by the same factor min(1, c/N); the total "
+            "norm N is dominated by the last layers and exceeds c, so the vanishing "
+            "first-layer gradient "
+            "is shrunk further: clipping never enlarges a gradient"
+        ),
+    ),
+    "adam_update": Question(
+        _adam_update,
+        "value",
+        tolerance=1e-3,
+        why=(
+            "Adam divides m̂ by √v̂, so a gradient scaled by any factor gives the same first step "
+            "η·g/(|g| + ε) ≈ η·sign(g): clipping (a positive rescaling) leaves Adam's update size "
+            "unchanged, ratio 1; it bounds the update only for SGD"
+        ),
+    ),
 }
 
 
@@ -183,8 +240,9 @@ def check_prediction(predictions: Mapping[str, Any], key: str) -> None:
     if question.kind == "choice":
         choice = str(predicted).strip().lower()
         if choice not in question.choices:
-            raise AssertionError(f"{key}: answer with one of {', '.join(question.choices)}, "
-                                 f"got {predicted!r}")
+            raise AssertionError(
+                f"{key}: answer with one of {', '.join(question.choices)}, got {predicted!r}"
+            )
         right = choice == answer
         shown = f"{answer!r}"
     else:
@@ -195,6 +253,8 @@ def check_prediction(predictions: Mapping[str, Any], key: str) -> None:
         right = abs(value - answer) <= question.tolerance * max(abs(answer), 1.0)
         shown = f"{answer:.4g}"
     if not right:
-        raise AssertionError(f"{key}: you predicted {predicted!r}, the experiment gives {shown}. "
-                             f"Why: {question.why}.")
+        raise AssertionError(
+            f"{key}: you predicted {predicted!r}, the experiment gives {shown}. "
+            f"Why: {question.why}."
+        )
     print(f"{key}: right, the experiment gives {shown}. Why: {question.why}.")

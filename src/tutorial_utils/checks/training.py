@@ -31,6 +31,9 @@ def _step(kind: str = "correct") -> Callable[..., tuple[float, float]]:
             norm = torch.nn.utils.get_total_norm([p.grad for p in params if p.grad is not None])
         if kind == "clip by value":
             torch.nn.utils.clip_grad_value_(params, max_norm)
+        elif kind == "per-parameter":
+            each = [torch.nn.utils.clip_grad_norm_([p], max_norm) for p in params]
+            norm = torch.linalg.vector_norm(torch.stack(each))
         elif kind not in ("clip before backward", "no clipping", "clip after step"):
             norm = torch.nn.utils.clip_grad_norm_(params, max_norm, norm_type)
         if kind == "post-clip norm":
@@ -65,6 +68,9 @@ TRAIN_STEP = [
     Mistake("clip the total L2 norm: clip_grad_norm_'s default norm_type=2.0, not inf",
             _step("inf-norm")),
     Mistake("use the max_norm argument, not a fixed threshold", _step("fixed max_norm")),
+    Mistake("clip the TOTAL norm of all parameters together (one clip_grad_norm_(model."
+            "parameters(), max_norm)), not each parameter by its own norm",
+            _step("per-parameter")),
 ]
 # fmt: on
 MISTAKES = {"check_train_step": TRAIN_STEP}
