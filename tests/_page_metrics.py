@@ -76,8 +76,8 @@ MEASURE_JS = """() => {
     for (const pre of article.querySelectorAll('pre')) {
         if (!visible(pre) || pre.clientWidth === 0) continue;
         const style = getComputedStyle(pre);
-        const wraps = style.whiteSpace.startsWith('pre-wrap') || style.whiteSpace === 'break-spaces';
-        if (wraps) continue;
+        const ws = style.whiteSpace;
+        if (ws.startsWith('pre-wrap') || ws === 'break-spaces') continue;
         canvas.font = style.font;
         const room = pre.clientWidth - parseFloat(style.paddingLeft)
                      - parseFloat(style.paddingRight);

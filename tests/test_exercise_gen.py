@@ -1,4 +1,4 @@
-"""Tests of the exercise generator: stubbing, malformed markers, determinism, staleness, hand edits."""
+"""Tests of the exercise generator: stubs, malformed markers, determinism, staleness, hand edits."""
 
 from __future__ import annotations
 
@@ -33,21 +33,44 @@ CONFIG = f"title: toy\nrepository:\n  url: {REPOSITORY}\n  branch: main\n"
 
 
 def answer(source: str, grade_id: str = "task1-answer") -> nbformat.NotebookNode:
-    return new_code_cell(source, metadata={"nbgrader": {
-        "grade": False, "grade_id": grade_id, "locked": False, "schema_version": 3,
-        "solution": True, "task": False}})
+    return new_code_cell(
+        source,
+        metadata={
+            "nbgrader": {
+                "grade": False,
+                "grade_id": grade_id,
+                "locked": False,
+                "schema_version": 3,
+                "solution": True,
+                "task": False,
+            }
+        },
+    )
 
 
 def graded(source: str, grade_id: str = "task1-test", points: int = 1) -> nbformat.NotebookNode:
-    return new_code_cell(source, metadata={"nbgrader": {
-        "grade": True, "grade_id": grade_id, "locked": True, "points": points,
-        "schema_version": 3, "solution": False, "task": False}})
+    return new_code_cell(
+        source,
+        metadata={
+            "nbgrader": {
+                "grade": True,
+                "grade_id": grade_id,
+                "locked": True,
+                "points": points,
+                "schema_version": 3,
+                "solution": False,
+                "task": False,
+            }
+        },
+    )
 
 
 def make_solution(cells: list) -> nbformat.NotebookNode:
     nb = new_notebook(
         cells=cells,
-        metadata={"kernelspec": {"name": "python3", "display_name": "Python 3", "language": "python"}},
+        metadata={
+            "kernelspec": {"name": "python3", "display_name": "Python 3", "language": "python"}
+        },
     )
     for index, cell in enumerate(nb.cells):  # stable ids, like a committed notebook
         cell["id"] = f"cell-{index}"
@@ -67,7 +90,9 @@ def good_solution() -> nbformat.NotebookNode:
     )
 
 
-def write_solution(directory: Path, nb: nbformat.NotebookNode, name: str = "ex00_toy.ipynb") -> Path:
+def write_solution(
+    directory: Path, nb: nbformat.NotebookNode, name: str = "ex00_toy.ipynb"
+) -> Path:
     directory.mkdir(parents=True, exist_ok=True)
     (directory.parent / "_config.yml").write_text(CONFIG)
     path = directory / name
@@ -92,12 +117,18 @@ def test_stub_is_nbgrader_default_at_the_marker_indentation():
 
 
 def test_several_regions():
-    source = "### BEGIN SOLUTION\na = 1\n### END SOLUTION\nb = 2\n  ### BEGIN SOLUTION\n  c = 3\n  ### END SOLUTION"
+    source = (
+        "### BEGIN SOLUTION\na = 1\n### END SOLUTION\nb = 2\n"
+        "  ### BEGIN SOLUTION\n  c = 3\n  ### END SOLUTION"
+    )
     stubbed, regions = gen.stub_source(source, "x")
     assert regions == 2
     assert stubbed.splitlines() == [
-        "# YOUR CODE HERE", "raise NotImplementedError()", "b = 2",
-        "  # YOUR CODE HERE", "  raise NotImplementedError()",
+        "# YOUR CODE HERE",
+        "raise NotImplementedError()",
+        "b = 2",
+        "  # YOUR CODE HERE",
+        "  raise NotImplementedError()",
     ]
 
 
@@ -124,10 +155,19 @@ def test_malformed_markers_name_notebook_cell_and_line(source, fragment):
     ("mutate", "fragment"),
     [
         (lambda nb: nb.cells[2].metadata.pop("nbgrader"), "not an nbgrader answer cell"),
-        (lambda nb: nb.cells.__setitem__(1, answer("x = 1", "other")), "without a '### BEGIN SOLUTION'"),
+        (
+            lambda nb: nb.cells.__setitem__(1, answer("x = 1", "other")),
+            "without a '### BEGIN SOLUTION'",
+        ),
         (lambda nb: nb.cells[3].metadata["nbgrader"].pop("points"), "has no points"),
-        (lambda nb: nb.cells[3].metadata["nbgrader"].update(grade_id="task1-answer"), "duplicate grade_id"),
-        (lambda nb: nb.cells.__setitem__(0, new_markdown_cell("No title")), "'# Solution N: title'"),
+        (
+            lambda nb: nb.cells[3].metadata["nbgrader"].update(grade_id="task1-answer"),
+            "duplicate grade_id",
+        ),
+        (
+            lambda nb: nb.cells.__setitem__(0, new_markdown_cell("No title")),
+            "'# Solution N: title'",
+        ),
     ],
 )
 def test_nbgrader_metadata_errors_name_the_cell(mutate, fragment):
@@ -167,8 +207,11 @@ def test_setup_cell_installs_from_the_variable_when_missing(tmp_path, monkeypatc
     calls = []
     monkeypatch.setenv("TUTORIAL_UTILS_SOURCE", "/some/checkout")
     real_find_spec = importlib.util.find_spec
-    monkeypatch.setattr(importlib.util, "find_spec",
-                        lambda name, *a: None if name == "tutorial_utils" else real_find_spec(name, *a))
+    monkeypatch.setattr(
+        importlib.util,
+        "find_spec",
+        lambda name, *a: None if name == "tutorial_utils" else real_find_spec(name, *a),
+    )
     monkeypatch.setattr(subprocess, "check_call", lambda cmd: calls.append(cmd))
     exec(compile(gen.setup_source(REPOSITORY), "<setup>", "exec"), {})
     (cmd,) = calls
@@ -187,13 +230,18 @@ def test_repository_url_comes_from_the_config(tmp_path):
 
 def test_marker_in_markdown_cell_is_an_error():
     nb = make_solution([new_markdown_cell("Text\n### BEGIN SOLUTION\n"), answer(SOLUTION_CELL)])
-    with pytest.raises(gen.ExerciseGenError, match=r"sol\.ipynb, cell 0: solution marker in a markdown cell"):
+    with pytest.raises(
+        gen.ExerciseGenError, match=r"sol\.ipynb, cell 0: solution marker in a markdown cell"
+    ):
         gen.build_exercise(nb, "sol.ipynb")
 
 
 def test_notebook_without_regions_is_an_error():
     with pytest.raises(gen.ExerciseGenError, match="no '### BEGIN SOLUTION' region"):
-        gen.build_exercise(make_solution([new_markdown_cell("# Solution 0: t"), new_code_cell("x = 1")]), "sol.ipynb")
+        gen.build_exercise(
+            make_solution([new_markdown_cell("# Solution 0: t"), new_code_cell("x = 1")]),
+            "sol.ipynb",
+        )
 
 
 def test_build_exercise_drops_solution_only_and_copies_the_rest():

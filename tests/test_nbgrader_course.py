@@ -38,43 +38,70 @@ NBGRADER = Path(sys.executable).with_name("nbgrader")
 #: One typical wrong answer per notebook: (answer cell's grade_id, its new source, the graded
 #: cells that must then fail). The cells named fail; every other graded cell keeps its points.
 WRONG = {
-    "ex01_gradients": ("ex01-task4-answer", '''
+    "ex01_gradients": (
+        "ex01-task4-answer",
+        """
 def difference_errors(steps):
     x = np.array([1.0])  # a one-sided difference: its best step is near 1e-8, not 1e-5
     return np.array([abs((np.sin(x[0] + h) - np.sin(x[0])) / h - np.cos(1.0)) for h in steps])
-''', ["ex01-task4-test"]),
-    "ex02_vanishing_exploding": ("ex02-task3-answer", '''
+""",
+        ["ex01-task4-test"],
+    ),
+    "ex02_vanishing_exploding": (
+        "ex02-task3-answer",
+        """
 def clip_all_layers(layer_grads, max_norm):
     total = math.sqrt(sum(float(np.sum(g * g)) for g in layer_grads))  # per-layer clipping:
     return [g * min(max_norm / (np.linalg.norm(g) + 1e-6), 1.0) for g in layer_grads], total
-''', ["ex02-task3-test"]),
-    "ex03_clipping": ("ex03-task2-answer", '''
+""",
+        ["ex02-task3-test"],
+    ),
+    "ex03_clipping": (
+        "ex03-task2-answer",
+        """
 def clip_by_norm(grad, max_norm):
     norm = np.sqrt(np.sum(np.square(grad)))
     return grad * min(max_norm / max(norm, 1e-300), 1.0)  # torch's 1e-6 forgotten
-''', ["ex03-task2-test"]),
-    "ex03b_clipping_in_depth": ("ex03b-task2-answer", '''
+""",
+        ["ex03-task2-test"],
+    ),
+    "ex03b_clipping_in_depth": (
+        "ex03b-task2-answer",
+        """
 def per_example_clip(per_example_grads, max_norm, noise_multiplier=0.0, rng=None):
     mean = np.mean(np.asarray(per_example_grads, dtype=np.float64), axis=0)  # clips the MEAN
     clipped = mean * min(1.0, max_norm / (np.linalg.norm(mean) + 1e-6))
     if noise_multiplier > 0:
-        clipped = clipped + rng.normal(0.0, noise_multiplier * max_norm, size=clipped.shape) / len(per_example_grads)
+        noise = rng.normal(0.0, noise_multiplier * max_norm, size=clipped.shape)
+        clipped = clipped + noise / len(per_example_grads)
     return clipped
-''', ["ex03b-task2-test"]),
-    "ex04_adam": ("ex04-task3-answer", '''
+""",
+        ["ex03b-task2-test"],
+    ),
+    "ex04_adam": (
+        "ex04-task3-answer",
+        """
 def uncorrected_ratio():
     corrected = abs(adam_step(np.zeros(1), np.ones(1), np.zeros(1), np.zeros(1), 1)[0][0])
     uncorrected = 1e-3 * 0.1 / (np.sqrt(0.001) + 1e-8)
     return float(corrected / uncorrected)  # the ratio upside down
-''', ["ex04-task3-test"]),
-    "ex05_amsgrad_weight_decay": ("ex05-task3-answer", '''
+""",
+        ["ex04-task3-test"],
+    ),
+    "ex05_amsgrad_weight_decay": (
+        "ex05-task3-answer",
+        """
 def decay_only(weight_decay, decoupled):
     theta, m, v = np.ones(1), np.zeros(1), np.zeros(1)
     for t in range(1, 101):  # the flag is not passed on: always AdamW
         theta, m, v = adamw_step(theta, np.zeros(1), m, v, t, lr=1e-3, weight_decay=weight_decay)
     return float(theta[0])
-''', ["ex05-task3-test"]),
-    "ex06_training_loop": ("ex06-task5-answer", '''
+""",
+        ["ex05-task3-test"],
+    ),
+    "ex06_training_loop": (
+        "ex06-task5-answer",
+        """
 def amp_train_step(model, loss_fn, optimizer, scaler, x, y, max_norm):
     optimizer.zero_grad()
     with torch.autocast("cpu", dtype=torch.float16):
@@ -85,16 +112,25 @@ def amp_train_step(model, loss_fn, optimizer, scaler, x, y, max_norm):
     scaler.step(optimizer)
     scaler.update()
     return loss.item(), grad_norm.item()
-''', ["ex06-task5-test"]),
-    "ex07_misconceptions": ("ex07-q4-answer", '''
+""",
+        ["ex06-task5-test"],
+    ),
+    "ex07_misconceptions": (
+        "ex07-q4-answer",
+        """
 predictions["after_backward"] = 1.0  # "clipping happens during backpropagation"
-''', ["ex07-q4-test"]),
+""",
+        ["ex07-q4-test"],
+    ),
 }
 
 
 def _points(nb: nbformat.NotebookNode) -> dict[str, float]:
-    return {c.metadata["nbgrader"]["grade_id"]: float(c.metadata["nbgrader"]["points"])
-            for c in nb.cells if c.metadata.get("nbgrader", {}).get("grade")}
+    return {
+        c.metadata["nbgrader"]["grade_id"]: float(c.metadata["nbgrader"]["points"])
+        for c in nb.cells
+        if c.metadata.get("nbgrader", {}).get("grade")
+    }
 
 
 def _nbgrader(course: Path, *args: str) -> None:
@@ -102,9 +138,12 @@ def _nbgrader(course: Path, *args: str) -> None:
     # environment's bin/ first on PATH, as an activated environment would.
     path = f"{NBGRADER.parent}{os.pathsep}{os.environ.get('PATH', '')}"
     env = {**os.environ, **gen.KERNEL_ENV, "PATH": path}
-    result = subprocess.run([str(NBGRADER), *args], cwd=course, env=env, capture_output=True,
-                            text=True, timeout=1800)
-    assert result.returncode == 0, f"nbgrader {' '.join(args)} failed:\n{result.stdout}\n{result.stderr}"
+    result = subprocess.run(
+        [str(NBGRADER), *args], cwd=course, env=env, capture_output=True, text=True, timeout=1800
+    )
+    assert result.returncode == 0, (
+        f"nbgrader {' '.join(args)} failed:\n{result.stdout}\n{result.stderr}"
+    )
 
 
 def _submit(course: Path, student: str, name: str, nb: nbformat.NotebookNode) -> None:
@@ -133,8 +172,9 @@ def course(tmp_path_factory) -> Path:
         released = nbformat.read(root / "release" / name / path.name, as_version=4)
         grade_id, source, _ = WRONG[name]
         wrong = nbformat.read(path, as_version=4)
-        (cell,) = [c for c in wrong.cells
-                   if c.metadata.get("nbgrader", {}).get("grade_id") == grade_id]
+        (cell,) = [
+            c for c in wrong.cells if c.metadata.get("nbgrader", {}).get("grade_id") == grade_id
+        ]
         cell.source = source.strip("\n")
         _submit(root, "full", name, solution)
         _submit(root, "untouched", name, released)
@@ -146,9 +186,10 @@ def course(tmp_path_factory) -> Path:
 
 def _scores(course: Path) -> dict[tuple[str, str], tuple[float, float]]:
     with open(course / "grades.csv", newline="") as handle:
-        return {(row["assignment"], row["student_id"]): (float(row["score"]),
-                                                          float(row["max_score"]))
-                for row in csv.DictReader(handle)}
+        return {
+            (row["assignment"], row["student_id"]): (float(row["score"]), float(row["max_score"]))
+            for row in csv.DictReader(handle)
+        }
 
 
 @pytest.mark.parametrize("path", SOLUTIONS, ids=lambda p: p.stem)
@@ -157,14 +198,15 @@ def test_three_submissions_get_full_zero_and_partial_marks(course, path):
     points = _points(nbformat.read(path, as_version=4))
     total = sum(points.values())
     _, _, failing = WRONG[path.stem]
-    expected = {"full": total, "untouched": 0.0,
-                "wrong": total - sum(points[g] for g in failing)}
+    expected = {"full": total, "untouched": 0.0, "wrong": total - sum(points[g] for g in failing)}
     got = {student: scores[(path.stem, student)] for student in expected}
     print(f"{path.stem}: " + ", ".join(f"{s} {v[0]:g}/{v[1]:g}" for s, v in got.items()))
     assert {s: v[1] for s, v in got.items()} == dict.fromkeys(expected, total), (
-        "expected every submission's max_score to be the sum of the graded cells' points")
+        "expected every submission's max_score to be the sum of the graded cells' points"
+    )
     assert {s: v[0] for s, v in got.items()} == expected, (
-        f"expected full marks, zero and {expected['wrong']:g} (one wrong answer) of {total:g}")
+        f"expected full marks, zero and {expected['wrong']:g} (one wrong answer) of {total:g}"
+    )
     assert 0 < expected["wrong"] < total, "the wrong answer must cost some, not all, points"
 
 

@@ -92,10 +92,10 @@ import os
 import re
 import sys
 import tempfile
+from collections.abc import Iterator, Sequence
 from contextlib import contextmanager
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Iterator, Sequence
 
 import nbformat
 
@@ -112,12 +112,20 @@ KERNEL_ENV = {"IPYKERNEL_CELL_NAME": "<IPY-INPUT>", "PYTHONHASHSEED": "0", "OMP_
 VOLATILE_CELL_METADATA = ("execution", "ExecuteTime", "collapsed", "scrolled")
 #: The setup cell: its id, and its nbgrader metadata (a locked, read-only cell).
 SETUP_CELL_ID = "tutorial-utils-setup"
-SETUP_NBGRADER = {"grade": False, "grade_id": "setup", "locked": True, "schema_version": 3,
-                  "solution": False, "task": False}
+SETUP_NBGRADER = {
+    "grade": False,
+    "grade_id": "setup",
+    "locked": True,
+    "schema_version": 3,
+    "solution": False,
+    "task": False,
+}
 #: The environment variable that overrides where the setup cell installs the package from.
 SOURCE_VARIABLE = "TUTORIAL_UTILS_SOURCE"
 
-_MARKER = re.compile(r"^(?P<indent>[ \t]*)###[ \t]*(?P<kind>BEGIN|END)[ \t]+SOLUTION\b(?P<rest>.*)$")
+_MARKER = re.compile(
+    r"^(?P<indent>[ \t]*)###[ \t]*(?P<kind>BEGIN|END)[ \t]+SOLUTION\b(?P<rest>.*)$"
+)
 _LOOSE_MARKER = re.compile(r"(BEGIN|END)[ \t]+SOLUTION", re.IGNORECASE)
 _TITLE = re.compile(r"^#[ \t]+(?:Exercise|Solution)[ \t]+(?P<number>\w+):[ \t]*(?P<title>\S.*)$")
 
@@ -195,7 +203,7 @@ def retitle(nb: nbformat.NotebookNode, name: str, word: str) -> None:
     first = nb.cells[0] if nb.cells else None
     lines = first.source.split("\n") if first is not None and first.cell_type == "markdown" else []
     match = _TITLE.match(lines[0]) if lines else None
-    if match is None:
+    if first is None or match is None:
         raise ExerciseGenError(
             f"{name}, cell 0: the notebook must start with a markdown cell whose first line is "
             "'# Solution N: title'"
@@ -336,7 +344,9 @@ def _clean_metadata(metadata: dict) -> dict:
     return {k: v for k, v in metadata.items() if k not in VOLATILE_CELL_METADATA}
 
 
-def build_exercise(solution: nbformat.NotebookNode, name: str) -> tuple[nbformat.NotebookNode, list[int]]:
+def build_exercise(
+    solution: nbformat.NotebookNode, name: str
+) -> tuple[nbformat.NotebookNode, list[int]]:
     """Turn a solution notebook into an (unexecuted) exercise notebook.
 
     Returns the exercise and the indices of its cells that contain a stub. Raises
@@ -388,8 +398,10 @@ def build_exercise(solution: nbformat.NotebookNode, name: str) -> tuple[nbformat
         exercise.cells.append(new)
     if total == 0:
         raise ExerciseGenError(f"{name}: no '### BEGIN SOLUTION' region in any code cell")
-    if exercise.cells and exercise.cells[0].cell_type == "markdown" and _TITLE.match(
-        exercise.cells[0].source.split("\n")[0]
+    if (
+        exercise.cells
+        and exercise.cells[0].cell_type == "markdown"
+        and _TITLE.match(exercise.cells[0].source.split("\n")[0])
     ):
         retitle(exercise, name, "Exercise")
     return exercise, stub_cells
@@ -481,8 +493,9 @@ def finish_exercise(
             if out.get("output_type") != "error":
                 continue
             if out["ename"] != "NotImplementedError":
-                where = (f"cell {origins[index]} (exercise cell {index})" if origins
-                         else f"cell {index}")
+                where = (
+                    f"cell {origins[index]} (exercise cell {index})" if origins else f"cell {index}"
+                )
                 raise ExerciseGenError(
                     f"{name}, {where}: the exercise raised {out['ename']}: {out['evalue']} "
                     "(only NotImplementedError from a stub is allowed; make cells that use a "
@@ -577,9 +590,18 @@ def plan(
         exercise, stubs = build_exercise(solution, str(path))
         digest = source_hash(solution)
         target = exercises_dir / path.name
-        plans.append(Plan(path, target, exercise, stubs, digest, exercise_status(target, digest),
-                          origins=solution_cell_indices(solution),
-                          refreshed=None if refreshed == text else refreshed))
+        plans.append(
+            Plan(
+                path,
+                target,
+                exercise,
+                stubs,
+                digest,
+                exercise_status(target, digest),
+                origins=solution_cell_indices(solution),
+                refreshed=None if refreshed == text else refreshed,
+            )
+        )
     names = {p.name for p in solutions}
     orphans = sorted(p for p in exercises_dir.glob("*.ipynb") if p.name not in names)
     return plans, orphans
@@ -591,7 +613,9 @@ def generate(item: Plan, timeout: int) -> str:
     try:
         execute(nb, item.exercise.parent, allow_errors=True, timeout=timeout)
     except Exception as error:  # timeout, dead kernel: name the notebook, write nothing
-        raise ExerciseGenError(f"{item.solution}: executing the exercise failed: {error}") from error
+        raise ExerciseGenError(
+            f"{item.solution}: executing the exercise failed: {error}"
+        ) from error
     normalise(nb)
     finish_exercise(nb, item.stub_cells, str(item.solution), item.origins)
     nb.metadata[METADATA_KEY] = {
@@ -660,8 +684,10 @@ def main(argv: Sequence[str] | None = None) -> int:
     """Command-line entry point; returns the exit status."""
     args = build_parser().parse_args(argv)
     if args.check and (args.force or args.execute_solutions):
-        print("error: --check writes nothing; do not combine it with --force or "
-              "--execute-solutions", file=sys.stderr)
+        print(
+            "error: --check writes nothing; do not combine it with --force or --execute-solutions",
+            file=sys.stderr,
+        )
         return 2
     try:
         if not args.solutions.is_dir():
@@ -678,13 +704,19 @@ def main(argv: Sequence[str] | None = None) -> int:
             args.exercises.mkdir(parents=True, exist_ok=True)
         plans, orphans = plan(args.solutions, args.exercises, repository)
         if args.check:
-            problems = [f"{p.solution}: title or setup cell out of date" for p in plans
-                        if p.refreshed is not None]
+            problems = [
+                f"{p.solution}: title or setup cell out of date"
+                for p in plans
+                if p.refreshed is not None
+            ]
             problems += [f"{p.exercise}: {p.status}" for p in plans if p.status != "up to date"]
             problems += [f"{o}: orphaned (no solution notebook {o.name})" for o in orphans]
             if problems:
-                print("exercises are out of date (run: python -m tutorial_utils.exercise_gen "
-                      f"{args.solutions} {args.exercises}):", file=sys.stderr)
+                print(
+                    "exercises are out of date (run: python -m tutorial_utils.exercise_gen "
+                    f"{args.solutions} {args.exercises}):",
+                    file=sys.stderr,
+                )
                 for line in problems:
                     print(f"  {line}", file=sys.stderr)
                 return 1

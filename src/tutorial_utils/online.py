@@ -129,7 +129,7 @@ class LinearOnlineProblem:
 
     @property
     def period_slope(self) -> float:
-        r"""Slope of the loss summed over one period, :math:`a_\text{big} + (p-1)\,a_\text{small}`."""
+        r"""Slope of the loss summed over one period: :math:`a_\text{big} + (p-1)a_\text{small}`."""
         return float(self.big) + (self.period - 1) * float(self.small)
 
     @property
