@@ -1914,6 +1914,361 @@ def ap_right_set_to_none(model, loss_fn, optimizer, scaler, x, y, max_norm):
 
 
 # ------------------------------------------------------------------------------------------------
+# A second round of students (same tasks, other slips)
+# ------------------------------------------------------------------------------------------------
+def _central(f, x, h):
+    x = np.array(x, dtype=float)
+    grad = np.zeros_like(x)
+    for idx in np.ndindex(x.shape):
+        e = np.zeros_like(x)
+        e[idx] = h
+        grad[idx] = (f(x + e) - f(x - e)) / (2 * h)
+    return grad
+
+
+@wrong(NG, "h", "step", "argument")
+def ng_fixed_h(f, x, h=1e-5):
+    return _central(f, x, 1e-3)
+
+
+@wrong(NG, "h", "step", "relative")
+def ng_relative_step(f, x, h=1e-5):
+    x = np.array(x, dtype=float)
+    grad = np.zeros_like(x)
+    for idx in np.ndindex(x.shape):
+        e = np.zeros_like(x)
+        step = h * max(abs(x[idx]), 1.0)
+        e[idx] = step
+        grad[idx] = (f(x + e) - f(x - e)) / (2 * h)
+    return grad
+
+
+@wrong(NG, "None", "return")
+def ng_forgets_return(f, x, h=1e-5):
+    _central(f, x, h)
+
+
+@wrong(LB, "shape", "transpose")
+def lb_grad_x_transposed(x, W, b, grad_out):
+    return W.T @ grad_out.T, grad_out.T @ x, grad_out.sum(axis=0)
+
+
+@wrong(LB, "shape", "axis", "sum over", "scalar")
+def lb_bias_total_sum(x, W, b, grad_out):
+    return grad_out @ W, grad_out.T @ x, grad_out.sum()
+
+
+@right(LB)
+def lb_right_list(x, W, b, grad_out):
+    return [
+        np.einsum("bm,mn->bn", grad_out, W),
+        np.einsum("bm,bn->mn", grad_out, x),
+        np.add.reduce(grad_out, axis=0),
+    ]
+
+
+@wrong(BN, "tanh", "square", "1 - tanh", "derivative")
+def bn_tanh_no_square(weights, x, grad_output, activation="tanh"):
+    der = (lambda a, h: 1 - h) if activation == "tanh" else None
+    return _bn(weights, x, grad_output, activation, der)
+
+
+@right(BN)
+def bn_right_relu_from_output(weights, x, grad_output, activation="tanh"):
+    der = (lambda a, h: (h > 0).astype(float)) if activation == "relu" else None
+    return [float(n) for n in _bn(weights, x, grad_output, activation, der)]
+
+
+@wrong(CV, "sign", "negative", "-c", "abs")
+def cv_abs(grads, clip_value):
+    return [np.minimum(np.abs(g), clip_value) for g in grads]
+
+
+@wrong(CV, "clip_value", "int", "c", "float")
+def cv_int_bound(grads, clip_value):
+    c = int(clip_value)
+    return [np.clip(g, -c, c).astype(float) for g in grads]
+
+
+@wrong(CN, "square", "sqrt", "euclidean", "norm")
+def cn_norm_squared(grad, max_norm):
+    return grad * min(1.0, max_norm / (float(np.sum(grad * grad)) + 1e-6))
+
+
+@wrong(CN, "min", "never", "scale", "up", "below")
+def cn_no_min(grad, max_norm):
+    return grad * (max_norm / (np.linalg.norm(grad) + 1e-6))
+
+
+@wrong(CN, "shape", "flat")
+def cn_flattened(grad, max_norm):
+    g = np.ravel(grad)
+    return g * min(1.0, max_norm / (np.linalg.norm(g) + 1e-6))
+
+
+@wrong(CN, "singular", "matrix", "euclidean", "all elements")
+def cn_matrix_norm(grad, max_norm):
+    n = np.linalg.norm(grad, 2) if np.ndim(grad) == 2 else np.linalg.norm(np.ravel(grad))
+    return grad * min(1.0, max_norm / (n + 1e-6))
+
+
+@wrong(GN, "inf", "norm_type", "largest")
+def gn_inf_as_two(grads, max_norm, norm_type=2.0):
+    p = 2.0 if norm_type == np.inf else norm_type
+    return _gn(grads, max_norm, _pnorm([_pnorm(g, p) for g in grads], p))
+
+
+@wrong(GN, "sqrt", "square", "norm itself")
+def gn_sum_of_squares(grads, max_norm, norm_type=2.0):
+    return _gn(grads, max_norm, float(sum(np.sum(np.square(g)) for g in grads)))
+
+
+@right(GN)
+def gn_right_total_as_array(grads, max_norm, norm_type=2.0):
+    flat = np.concatenate([np.abs(np.ravel(g)) for g in grads])
+    if norm_type == np.inf:
+        total = np.max(flat, initial=0.0)
+    else:
+        total = np.sum(flat**norm_type) ** (1.0 / norm_type)
+    return [g * np.minimum(max_norm / (total + 1e-6), 1.0) for g in grads], np.asarray(total)
+
+
+@wrong(AC, "large", "condition", ">", "too large", "only")
+def ac_inverted_condition(grads, params, clip_factor=0.01, eps=1e-3):
+    out = []
+    for g, p in zip(grads, params):
+        axes = _torch_axes(np.ndim(g))
+        limit = clip_factor * np.maximum(_unit_norm(p, axes), eps)
+        gn = _unit_norm(g, axes)
+        out.append(np.where(gn < limit, g * limit / np.maximum(gn, 1e-6), g))
+    return out
+
+
+@wrong(AC, "1e-6", "floor", "denominator")
+def ac_eps_floor_on_grad(grads, params, clip_factor=0.01, eps=1e-3):
+    out = []
+    for g, p in zip(grads, params):
+        axes = _torch_axes(np.ndim(g))
+        limit = clip_factor * np.maximum(_unit_norm(p, axes), eps)
+        gn = _unit_norm(g, axes)
+        out.append(np.where(gn > limit, g * limit / np.maximum(gn, eps), g))
+    return out
+
+
+@wrong(AC, "clip_factor", "argument", "0.01")
+def ac_hardcoded_clip_factor(grads, params, clip_factor=0.01, eps=1e-3):
+    return _agc(grads, params, 0.01, eps, _torch_axes)
+
+
+@wrong(PE, "each", "example", "sum", "per-example")
+def pe_clip_sum(per_example_grads, max_norm, noise_multiplier=0.0, rng=None):
+    G = np.asarray(per_example_grads, float)
+    total = G.sum(axis=0)
+    total = total * min(1.0, max_norm / (np.linalg.norm(total) + 1e-6))
+    return (total + _noise(rng, G.shape[1:], noise_multiplier * max_norm, noise_multiplier)) / len(
+        G
+    )
+
+
+@wrong(PE, "noise", "std", "B", "sigma")
+def pe_noise_divided_twice(per_example_grads, max_norm, noise_multiplier=0.0, rng=None):
+    G = _clip_rows(per_example_grads, max_norm)
+    std = noise_multiplier * max_norm / len(G)
+    return (G.sum(axis=0) + _noise(rng, G.shape[1:], std, noise_multiplier)) / len(G)
+
+
+@wrong(PE, "noise", "draw", "rng", "noise_multiplier")
+def pe_never_noise(per_example_grads, max_norm, noise_multiplier=0.0, rng=None):
+    return _clip_rows(per_example_grads, max_norm).mean(axis=0)
+
+
+@wrong(AD, "lr", "argument", "default")
+def ad_hardcoded_lr(param, grad, m, v, t, lr=1e-3, beta1=0.9, beta2=0.999, eps=1e-8):
+    return _adam(param, grad, m, v, t, 1e-3, beta1, beta2, eps)
+
+
+@wrong(AD, "m_hat", "m", "first moment", "momentum")
+def ad_uses_grad_not_m(param, grad, m, v, t, lr=1e-3, beta1=0.9, beta2=0.999, eps=1e-8):
+    m2 = beta1 * m + (1 - beta1) * grad
+    v2 = beta2 * v + (1 - beta2) * grad**2
+    return param - lr * grad / (np.sqrt(v2 / (1 - beta2**t)) + eps), m2, v2
+
+
+@wrong(AD, "beta1", "bias", "beta")
+def ad_m_hat_with_beta2(param, grad, m, v, t, lr=1e-3, beta1=0.9, beta2=0.999, eps=1e-8):
+    m2 = beta1 * m + (1 - beta1) * grad
+    v2 = beta2 * v + (1 - beta2) * grad**2
+    return param - lr * (m2 / (1 - beta2**t)) / (np.sqrt(v2 / (1 - beta2**t)) + eps), m2, v2
+
+
+@right(AD)
+def ad_right_lists(param, grad, m, v, t, lr=1e-3, beta1=0.9, beta2=0.999, eps=1e-8):
+    p, m2, v2 = _adam(param, grad, m, v, t, lr, beta1, beta2, eps)
+    return [p.tolist(), m2.tolist(), v2.tolist()]
+
+
+@wrong(AM, "beta2", "argument", "default")
+def am_hardcoded_beta2(param, grad, m, v, v_max, t, lr=1e-3, beta1=0.9, beta2=0.999, eps=1e-8):
+    return _ams(param, grad, m, v, v_max, t, lr, beta1, 0.999, eps)
+
+
+@wrong(AW, "sign", "+", "L2")
+def aw_l2_sign(
+    param,
+    grad,
+    m,
+    v,
+    t,
+    lr=1e-3,
+    beta1=0.9,
+    beta2=0.999,
+    eps=1e-8,
+    weight_decay=1e-2,
+    decoupled=True,
+):
+    if decoupled:
+        return _aw(param, grad, m, v, t, lr, beta1, beta2, eps, weight_decay, True)
+    return _adam_core(param, grad - weight_decay * param, m, v, t, lr, beta1, beta2, eps)
+
+
+@wrong(AW, "decoupled", "L2", "both", "gradient")
+def aw_both_decays(
+    param,
+    grad,
+    m,
+    v,
+    t,
+    lr=1e-3,
+    beta1=0.9,
+    beta2=0.999,
+    eps=1e-8,
+    weight_decay=1e-2,
+    decoupled=True,
+):
+    p0 = param * (1 - lr * weight_decay) if decoupled else param
+    return _adam_core(p0, grad + weight_decay * param, m, v, t, lr, beta1, beta2, eps)
+
+
+@wrong(TS, "max_norm", "argument", "fixed")
+def ts_fixed_threshold(model, loss_fn, optimizer, x, y, max_norm):
+    optimizer.zero_grad()
+    loss = loss_fn(model(x), y)
+    loss.backward()
+    norm = clip_norm(model.parameters(), 1.0)
+    optimizer.step()
+    return loss.item(), float(norm)
+
+
+@right(TS)
+def ts_right_model_zero_grad(model, loss_fn, optimizer, x, y, max_norm):
+    model.zero_grad(set_to_none=False)
+    loss = loss_fn(model(x), y)
+    value = loss.item()
+    loss.backward()
+    norm = torch.nn.utils.clip_grad_norm_(model.parameters(), max_norm=max_norm, norm_type=2)
+    optimizer.step()
+    return value, norm.item()
+
+
+@wrong(SS, "stepped", "false", "skip")
+def ss_stepped_always_true(model, loss_fn, optimizer, x, y, max_norm):
+    loss, norm = _forward_backward(model, loss_fn, optimizer, x, y, max_norm)
+    if torch.isfinite(norm):
+        optimizer.step()
+    else:
+        optimizer.zero_grad()
+    return loss.item(), float(norm), True
+
+
+@wrong(SS, "clip", "before", "norm", "clip_grad_norm_")
+def ss_no_clipping(model, loss_fn, optimizer, x, y, max_norm):
+    optimizer.zero_grad()
+    loss = loss_fn(model(x), y)
+    loss.backward()
+    norm = torch.nn.utils.get_total_norm([p.grad for p in model.parameters()])
+    if not torch.isfinite(norm):
+        optimizer.zero_grad()
+        return loss.item(), float(norm), False
+    optimizer.step()
+    return loss.item(), float(norm), True
+
+
+@right(SS)
+def ss_right_error_if_nonfinite(model, loss_fn, optimizer, x, y, max_norm):
+    optimizer.zero_grad()
+    loss = loss_fn(model(x), y)
+    loss.backward()
+    try:
+        norm = torch.nn.utils.clip_grad_norm_(model.parameters(), max_norm, error_if_nonfinite=True)
+    except RuntimeError:
+        optimizer.zero_grad()
+        return loss.item(), math.nan, False
+    optimizer.step()
+    return loss.item(), norm.item(), True
+
+
+@wrong(WN, "total", "all", "parameters")
+def wn_first_parameter_only(model, loss_fn, optimizer, batches):
+    out = []
+    for x, y in batches:
+        optimizer.zero_grad()
+        loss_fn(model(x), y).backward()
+        out.append(float(next(iter(model.parameters())).grad.norm()))
+        optimizer.step()
+    return out
+
+
+@wrong(WN, "inf", "clip", "without", "max_norm")
+def wn_clip_at_zero(model, loss_fn, optimizer, batches):
+    out = []
+    for x, y in batches:
+        optimizer.zero_grad()
+        loss_fn(model(x), y).backward()
+        out.append(float(clip_norm(model.parameters(), 0.0)))
+        optimizer.step()
+    return out
+
+
+@right(WN)
+def wn_right_numpy(model, loss_fn, optimizer, batches):
+    out = np.zeros(len(batches))
+    for i, (x, y) in enumerate(batches):
+        optimizer.zero_grad()
+        loss_fn(model(x), y).backward()
+        out[i] = torch.nn.utils.get_total_norm([p.grad for p in model.parameters()]).item()
+        optimizer.step()
+    return out
+
+
+@wrong(AP, "before", "step", "order", "clip")
+def ap_clip_after_step(model, loss_fn, optimizer, scaler, x, y, max_norm):
+    optimizer.zero_grad()
+    with torch.autocast("cpu", dtype=torch.float16):
+        loss = loss_fn(model(x), y)
+    scaler.scale(loss).backward()
+    scaler.unscale_(optimizer)
+    norm = torch.nn.utils.get_total_norm([p.grad for p in model.parameters()])
+    scaler.step(optimizer)
+    torch.nn.utils.clip_grad_norm_(model.parameters(), max_norm)
+    scaler.update()
+    return loss.item(), norm.item()
+
+
+@wrong(AP, "unscale", "once")
+def ap_unscale_twice(model, loss_fn, optimizer, scaler, x, y, max_norm):
+    optimizer.zero_grad()
+    with torch.autocast("cpu", dtype=torch.float16):
+        loss = loss_fn(model(x), y)
+    scaler.scale(loss).backward()
+    scaler.unscale_(optimizer)
+    norm = clip_norm(model.parameters(), max_norm)
+    scaler.unscale_(optimizer)
+    scaler.step(optimizer)
+    scaler.update()
+    return loss.item(), norm.item()
+
+
+# ------------------------------------------------------------------------------------------------
 # Running and measuring
 # ------------------------------------------------------------------------------------------------
 CHECKER_FUNCS: dict[str, Callable[[Callable[..., Any]], None]] = {

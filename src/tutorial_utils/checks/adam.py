@@ -36,7 +36,7 @@ def _adam(p, g, m, v, v_max, t, lr, beta1, beta2, eps, wd, decoupled, amsgrad, *
     )
     new_max = np.maximum(v_max, g * g if wrong.get("max_g2") else new_v)
     te = t + wrong.get("t_offset", 0)
-    bc1 = 1.0 if wrong.get("no_bc1") else 1 - beta1**te
+    bc1 = 1.0 if wrong.get("no_bc1") else 1 - (beta2 if wrong.get("bc1_beta2") else beta1) ** te
     bc2 = 1.0 if wrong.get("no_bc2") else 1 - beta2**te
     v_hat = (new_max if amsgrad and not wrong.get("denominator_v") else new_v) / bc2
     with np.errstate(all="ignore"):
@@ -98,6 +98,8 @@ _COMMON: list[tuple[str, dict[str, Any]]] = [  # (hint, mistake) for all three e
     ("the new m is beta1 * m + (1 - beta1) * g (weights swapped?)", {"swap_m": True}),
     ("beta1 belongs to m and beta2 to v (and to their bias corrections): you swapped them",
      {"swap_betas": True}),
+    ("m_hat = m / (1 - beta1**t): the first moment is corrected with beta1, not beta2",
+     {"bc1_beta2": True}),
     ("divide by the square root of v_hat: m_hat / (sqrt(v_hat) + eps), not by v_hat itself",
      {"no_sqrt": True}),
     ("use the argument lr, not the default 1e-3", {"fixed": ("lr",)}),

@@ -115,7 +115,10 @@ def _safe_reference(model, loss_fn, optimizer, x, y, max_norm, variant="correct"
         optimizer.zero_grad()
     loss = loss_fn(model(x), y)
     loss.backward()
-    norm = torch.nn.utils.clip_grad_norm_(model.parameters(), max_norm)
+    if variant == "no clipping":
+        norm = torch.nn.utils.get_total_norm([p.grad for p in model.parameters()])
+    else:
+        norm = torch.nn.utils.clip_grad_norm_(model.parameters(), max_norm)
     if variant == "always step" or torch.isfinite(norm):
         optimizer.step()
         return float(loss.detach()), float(norm), True
@@ -137,13 +140,15 @@ def check_safe_step(safe_step: Callable[..., Any]) -> None:
     bad_x = x.clone()
     bad_x[3, 1] = math.inf
     huge_y = y * 1e25  # float32: the loss and the gradient norm overflow to inf, not NaN
-    batches = [
+    batches = [  # three cases; the finite one twice (two Adam steps show the clipping)
         ("finite batch", x, y),
         ("batch with an inf input (NaN norm)", bad_x, y),
+        ("finite batch", x, 0.05 * y),  # a norm below max_norm: clipping changes the ratio
         ("batch with huge targets (inf norm)", x, huge_y),
     ]
-    student, reference, always = _model(), _model(), _model()
-    opts = {id(m): torch.optim.Adam(m.parameters(), lr=0.01) for m in (student, reference, always)}
+    student, reference, always, unclipped = _model(), _model(), _model(), _model()
+    models = (student, reference, always, unclipped)
+    opts = {id(m): torch.optim.Adam(m.parameters(), lr=0.01) for m in models}
     for step, (label, inputs, y) in enumerate(batches, start=1):
         case = f"step {step}, {label}"
         result = _call(
@@ -163,6 +168,7 @@ def check_safe_step(safe_step: Callable[..., Any]) -> None:
         stepped = result[2]
         exp = _safe_reference(reference, nn.MSELoss(), opts[id(reference)], inputs, y, 1.0)
         _safe_reference(always, nn.MSELoss(), opts[id(always)], inputs, y, 1.0, "always step")
+        _safe_reference(unclipped, nn.MSELoss(), opts[id(unclipped)], inputs, y, 1.0, "no clipping")
         if math.isfinite(exp[1]):
             _compare(loss, exp[0], {}, checker=name, case=case, what="loss")
             before_hint = "return the norm BEFORE clipping (what clip_grad_norm_ returns)"
@@ -194,6 +200,8 @@ def check_safe_step(safe_step: Callable[..., Any]) -> None:
             {
                 "an optimizer step with NaN gradients poisons Adam's m and v for good: skip it "
                 "when the norm is not finite": _flat(always),
+                "clip with clip_grad_norm_(model.parameters(), max_norm) before the step (it "
+                "also returns the norm): your steps used the unclipped gradient": _flat(unclipped),
             },
             checker=name,
             case=case,
@@ -211,7 +219,7 @@ def check_safe_step(safe_step: Callable[..., Any]) -> None:
                 "after a skipped step the model still holds NaN/inf gradients",
                 "call optimizer.zero_grad() when you skip, so nothing stale is left behind",
             )
-    print(f"{name}: all {len(batches)} cases passed.")
+    print(f"{name}: all {len({label for label, _, _ in batches})} cases passed.")
 
 
 # ---------------------------------------------------------------------------------------------
@@ -233,6 +241,8 @@ def _warmup_reference(model, loss_fn, optimizer, batches, variant="correct"):
         elif variant == "clipped norm":
             torch.nn.utils.clip_grad_norm_(model.parameters(), 1.0)
             norm = torch.nn.utils.get_total_norm([p.grad for p in model.parameters()])
+        elif variant == "first parameter":
+            norm = next(iter(model.parameters())).grad.norm()
         else:
             norm = torch.nn.utils.clip_grad_norm_(model.parameters(), math.inf)
         if variant == "loss":
@@ -262,7 +272,10 @@ def check_warmup_norms(warmup_norms: Callable[..., Any]) -> None:
         "log the gradient norm, not the loss": "loss",
         "do not clip during the warm-up (max_norm=math.inf): clipping changed the training, "
         "so the later norms differ": "clip at 1",
-        "take an optimizer.step() after each backward(): the warm-up trains the model": "no step",
+        "the model did not change between batches: take an optimizer.step() after each "
+        "backward(), without clipping (clipping to max_norm=0 zeroes the gradients)": "no step",
+        "log the TOTAL norm of all parameters' gradients together (what clip_grad_norm_ "
+        "returns), not the norm of one parameter": "first parameter",
         "measure the norm after loss.backward(): before it the gradients were just cleared (or "
         "are the previous batch's)": "norm before backward",
     }
