@@ -2269,6 +2269,108 @@ def ap_unscale_twice(model, loss_fn, optimizer, scaler, x, y, max_norm):
 
 
 # ------------------------------------------------------------------------------------------------
+# A third round: partial implementations and return shapes
+# ------------------------------------------------------------------------------------------------
+@wrong(GN, "all", "global", "every", "joint")
+def gn_first_tensor_only(grads, max_norm, norm_type=2.0):
+    return _gn(grads, max_norm, _pnorm(grads[0], norm_type))
+
+
+@wrong(CV, "list", "items", "one per", "each")
+def cv_first_only(grads, clip_value):
+    return [np.clip(grads[0], -clip_value, clip_value)]
+
+
+@wrong(AC, "conv", "rank", "unit", "axes", "channel", "single unit")
+def ac_only_2d(grads, params, clip_factor=0.01, eps=1e-3):
+    clipped = _agc(grads, params, clip_factor, eps, _torch_axes)
+    return [c if np.ndim(g) == 2 else np.array(g, dtype=float) for c, g in zip(clipped, grads)]
+
+
+@wrong(PE, "axis", "all its elements", "example", "every axis")
+def pe_assumes_2d(per_example_grads, max_norm, noise_multiplier=0.0, rng=None):
+    G = np.asarray(per_example_grads, float)
+    n = np.linalg.norm(G, axis=1, keepdims=True)
+    G = G * np.minimum(1.0, max_norm / (n + 1e-6))
+    return (
+        G.sum(axis=0) + _noise(rng, G.shape[1:], noise_multiplier * max_norm, noise_multiplier)
+    ) / len(G)
+
+
+@wrong(BN, "activation", "relu", "linear", "derivative")
+def bn_always_tanh(weights, x, grad_output, activation="tanh"):
+    return _bn(weights, x, grad_output, "tanh")
+
+
+@wrong(AD, "t", "step", "bias")
+def ad_ignores_t(param, grad, m, v, t, lr=1e-3, beta1=0.9, beta2=0.999, eps=1e-8):
+    return _adam(param, grad, m, v, 1, lr, beta1, beta2, eps)
+
+
+@wrong(AM, "v_max", "updated", "maximum")
+def am_vmax_not_updated(param, grad, m, v, v_max, t, lr=1e-3, beta1=0.9, beta2=0.999, eps=1e-8):
+    p, m2, v2, _ = _ams(param, grad, m, v, v_max, t, lr, beta1, beta2, eps)
+    return p, m2, v2, v_max.copy()
+
+
+@wrong(AW, "decoupled", "L2")
+def aw_ignores_flag(
+    param,
+    grad,
+    m,
+    v,
+    t,
+    lr=1e-3,
+    beta1=0.9,
+    beta2=0.999,
+    eps=1e-8,
+    weight_decay=1e-2,
+    decoupled=True,
+):
+    return _aw(param, grad, m, v, t, lr, beta1, beta2, eps, weight_decay, True)
+
+
+@wrong(TS, "pair", "tuple", "grad_norm", "return")
+def ts_returns_loss_only(model, loss_fn, optimizer, x, y, max_norm):
+    optimizer.zero_grad()
+    loss = loss_fn(model(x), y)
+    loss.backward()
+    clip_norm(model.parameters(), max_norm)
+    optimizer.step()
+    return loss.item()
+
+
+@wrong(SS, "triple", "stepped", "return")
+def ss_returns_pair(model, loss_fn, optimizer, x, y, max_norm):
+    loss, norm = _forward_backward(model, loss_fn, optimizer, x, y, max_norm)
+    if torch.isfinite(norm):
+        optimizer.step()
+    else:
+        optimizer.zero_grad()
+    return loss.item(), float(norm)
+
+
+@wrong(AP, "pair", "return", "grad_norm")
+def ap_returns_loss_only(model, loss_fn, optimizer, scaler, x, y, max_norm):
+    return _amp(model, loss_fn, optimizer, scaler, x, y, max_norm)[0]
+
+
+@wrong(LB, "tuple", "return")
+def lb_returns_dict(x, W, b, grad_out):
+    return {"x": grad_out @ W, "W": grad_out.T @ x, "b": grad_out.sum(axis=0)}
+
+
+@wrong(NG, "shape", "scalar", "array")
+def ng_returns_sum(f, x, h=1e-5):
+    return float(np.sum(_central(f, x, h)))
+
+
+@wrong(WN, "list", "one per", "batch", "float")
+def wn_returns_mean(model, loss_fn, optimizer, batches):
+    return float(np.mean(wn_right_manual(model, loss_fn, optimizer, batches)))
+
+
+# ------------------------------------------------------------------------------------------------
 # Running and measuring
 # ------------------------------------------------------------------------------------------------
 CHECKER_FUNCS: dict[str, Callable[[Callable[..., Any]], None]] = {

@@ -47,7 +47,9 @@ def _agc(axes_of: Callable[[int], Any] = unit_axes, **wrong: bool) -> Callable[.
             scale = limit / (gn if wrong.get("no_g_floor") else np.maximum(gn, 1e-6))
             scale = scale / clip_factor if wrong.get("no_rho") else scale
             clip = (gn < limit) if wrong.get("invert") else (gn > limit)
-            if wrong.get("min_form"):
+            if wrong.get("matrices_only") and np.ndim(g) != 2:
+                out.append(np.array(g, dtype=float))
+            elif wrong.get("min_form"):
                 out.append(g * np.minimum(scale, 1.0))
             elif wrong.get("share") and not np.any(clip):
                 out.append(g)
@@ -205,6 +207,9 @@ AGC = [
             _agc(lambda n: 1 if n > 1 else None)),
     Mistake("a rank-0 or rank-1 tensor (bias) is ONE unit: use its whole norm, not element by "
             "element", _agc(lambda n: tuple(range(1, n)) if n > 1 else ())),
+    Mistake("clip EVERY tensor, not only the matrices: a bias (rank <= 1) is one unit, and a "
+            "Conv weight's units are its output channels (axes 1..ndim-1)",
+            _agc(matrices_only=True)),
     Mistake("floor the weight norm: use max(||W_i||, eps), so zero-initialised units can move",
             _agc(no_w_floor=True)),
     Mistake("the clipped unit gets norm clip_factor * max(||W_i||, eps): multiply by "
