@@ -2371,6 +2371,110 @@ def wn_returns_mean(model, loss_fn, optimizer, batches):
 
 
 # ------------------------------------------------------------------------------------------------
+# A fourth round
+# ------------------------------------------------------------------------------------------------
+@wrong(CV, "element", "only", "value", "norm", "large")
+def cv_scale_by_max(grads, clip_value):
+    out = []
+    for g in grads:
+        big = np.max(np.abs(g), initial=0.0)
+        out.append(g * (clip_value / big) if big > clip_value else np.array(g, dtype=float))
+    return out
+
+
+@wrong(AD, "bias", "v_hat", "second moment", "bias-correct")
+def ad_v_not_corrected_in_update(param, grad, m, v, t, lr=1e-3, beta1=0.9, beta2=0.999, eps=1e-8):
+    m2 = beta1 * m + (1 - beta1) * grad
+    v2 = beta2 * v + (1 - beta2) * grad**2
+    return param - lr * (m2 / (1 - beta1**t)) / (np.sqrt(v2) + eps), m2, v2
+
+
+@wrong(AD, "new_param", "param -", "update", "subtract", "parameters")
+def ad_returns_update(param, grad, m, v, t, lr=1e-3, beta1=0.9, beta2=0.999, eps=1e-8):
+    p, m2, v2 = _adam(param, grad, m, v, t, lr, beta1, beta2, eps)
+    return p - param, m2, v2
+
+
+@wrong(AW, "1 - lr", "lr * weight_decay", "shrink", "decay")
+def aw_multiplies_by_wd(
+    param,
+    grad,
+    m,
+    v,
+    t,
+    lr=1e-3,
+    beta1=0.9,
+    beta2=0.999,
+    eps=1e-8,
+    weight_decay=1e-2,
+    decoupled=True,
+):
+    if decoupled:
+        return _adam_core(param * lr * weight_decay, grad, m, v, t, lr, beta1, beta2, eps)
+    return _aw(param, grad, m, v, t, lr, beta1, beta2, eps, weight_decay, False)
+
+
+@wrong(TS, "twice", "once", "2x", "accumul", "zero_grad", "backward")
+def ts_backward_twice(model, loss_fn, optimizer, x, y, max_norm):
+    optimizer.zero_grad()
+    loss = loss_fn(model(x), y)
+    loss.backward(retain_graph=True)
+    loss.backward()
+    norm = clip_norm(model.parameters(), max_norm)
+    optimizer.step()
+    return loss.item(), norm.item()
+
+
+@wrong(TS, "zero_grad", "stale", "before", "accumul")
+def ts_zero_grad_after_step(model, loss_fn, optimizer, x, y, max_norm):
+    loss = loss_fn(model(x), y)
+    loss.backward()
+    norm = clip_norm(model.parameters(), max_norm)
+    optimizer.step()
+    optimizer.zero_grad()
+    return loss.item(), norm.item()
+
+
+@wrong(AP, "update", "after", "order", "step")
+def ap_update_before_step(model, loss_fn, optimizer, scaler, x, y, max_norm):
+    optimizer.zero_grad()
+    with torch.autocast("cpu", dtype=torch.float16):
+        loss = loss_fn(model(x), y)
+    scaler.scale(loss).backward()
+    scaler.unscale_(optimizer)
+    norm = clip_norm(model.parameters(), max_norm)
+    scaler.update()
+    scaler.step(optimizer)
+    return loss.item(), norm.item()
+
+
+@wrong(AP, "unscale", "scaled", "S*g", "S g")
+def ap_norm_before_unscale(model, loss_fn, optimizer, scaler, x, y, max_norm):
+    optimizer.zero_grad()
+    with torch.autocast("cpu", dtype=torch.float16):
+        loss = loss_fn(model(x), y)
+    scaler.scale(loss).backward()
+    norm = torch.nn.utils.get_total_norm([p.grad for p in model.parameters()])
+    scaler.unscale_(optimizer)
+    clip_norm(model.parameters(), max_norm)
+    scaler.step(optimizer)
+    scaler.update()
+    return loss.item(), norm.item()
+
+
+@wrong(BN, "order", "input first", "revers", "g_0", "K + 1")
+def bn_forward_order_without_g0(weights, x, grad_output, activation="tanh"):
+    norms = _bn(weights, x, grad_output, activation)
+    return norms[::-1][:-1]
+
+
+@wrong(GN, "one coefficient", "same", "global", "each", "per tensor")
+def gn_per_tensor_global_total(grads, max_norm, norm_type=2.0):
+    total = _pnorm([_pnorm(g, norm_type) for g in grads], norm_type)
+    return [g * min(1.0, max_norm / (_pnorm(g, norm_type) + 1e-6)) for g in grads], total
+
+
+# ------------------------------------------------------------------------------------------------
 # Running and measuring
 # ------------------------------------------------------------------------------------------------
 CHECKER_FUNCS: dict[str, Callable[[Callable[..., Any]], None]] = {

@@ -72,6 +72,7 @@ class Spec:
     note: Callable[[Case, Observed, Observed], str | None] | None = None  # hint before ratios
     invoke: Callable[[Callable[..., Any], Case], Any] | None = None  # instead of fn(*args)
     extra: Callable[[Callable[..., Any], Spec], int] | None = None  # more checks; their count
+    shape_hint: str = SHAPE_HINT  # the hint for a result of the wrong shape
 
 
 class Failure(Exception):
@@ -236,7 +237,9 @@ def _compare(spec: Spec, got: Observed, exp: Observed) -> None:
         if g.shape != e.shape and g.size == e.size == 1:
             g = got[label] = g.reshape(e.shape)  # a scalar as shape (1,) is fine
         if g.shape != e.shape:
-            raise Failure(f"{label} has shape {g.shape}, expected {e.shape}", SHAPE_HINT, label)
+            raise Failure(
+                f"{label} has shape {g.shape}, expected {e.shape}", spec.shape_hint, label
+            )
         if _within(g, e, spec.rtol):
             continue
         if not np.all(np.isfinite(g)):

@@ -222,5 +222,7 @@ def check_backprop_norms(backprop_norms: Callable[..., Any]) -> None:
     run(Spec("check_backprop_norms", cases, "norms", ("weights", "x", "grad_output"),
              BACKPROP_NORMS, _autograd_norms, close_hint="compute in float64",
              formulas={"norms": "entry k is ||dL/dh_k||: going down, multiply by the "
-                       "activation's derivative phi'(a_k), then by W_k.T"}), backprop_norms)
+                       "activation's derivative phi'(a_k), then by W_k.T"},
+             shape_hint="return K + 1 norms [||g_0||, ..., ||g_K||], input first: g_0 = dL/dx "
+                        "and g_K = grad_output included"), backprop_norms)
     # fmt: on

@@ -21,12 +21,14 @@ def _step(kind: str = "correct") -> Callable[..., tuple[float, float]]:
         params = list(model.parameters())
         norm_type = math.inf if kind == "inf-norm" else 2.0
         max_norm = 1.0 if kind == "fixed max_norm" else max_norm
-        if kind != "no zero_grad":
+        if kind not in ("no zero_grad", "zero_grad after step"):
             optimizer.zero_grad()
         if kind == "clip before backward":
             norm = torch.nn.utils.clip_grad_norm_(params, max_norm)
         loss = loss_fn(model(x), y)
-        loss.backward()
+        loss.backward(retain_graph=kind == "backward twice")
+        if kind == "backward twice":
+            loss.backward()
         if kind in ("clip by value", "no clipping", "clip after step"):
             norm = torch.nn.utils.get_total_norm([p.grad for p in params if p.grad is not None])
         if kind == "clip by value":
@@ -39,6 +41,8 @@ def _step(kind: str = "correct") -> Callable[..., tuple[float, float]]:
         if kind == "post-clip norm":
             norm = torch.nn.utils.get_total_norm([p.grad for p in params if p.grad is not None])
         optimizer.step()
+        if kind == "zero_grad after step":
+            optimizer.zero_grad()
         if kind == "clip after step":
             torch.nn.utils.clip_grad_norm_(params, max_norm)
         if kind == "loss after step":
@@ -68,6 +72,11 @@ TRAIN_STEP = [
     Mistake("clip the total L2 norm: clip_grad_norm_'s default norm_type=2.0, not inf",
             _step("inf-norm")),
     Mistake("use the max_norm argument, not a fixed threshold", _step("fixed max_norm")),
+    Mistake("call loss.backward() once per step: a second call adds the gradient again (2x)",
+            _step("backward twice")),
+    Mistake("clear the gradients at the START of the step (optimizer.zero_grad() before "
+            "backward): the stale gradients already in .grad were added to yours",
+            _step("zero_grad after step")),
     Mistake("clip the TOTAL norm of all parameters together (one clip_grad_norm_(model."
             "parameters(), max_norm)), not each parameter by its own norm",
             _step("per-parameter")),
