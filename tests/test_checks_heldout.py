@@ -2475,6 +2475,126 @@ def gn_per_tensor_global_total(grads, max_norm, norm_type=2.0):
 
 
 # ------------------------------------------------------------------------------------------------
+# A fifth round
+# ------------------------------------------------------------------------------------------------
+@wrong(NG, "sign", "minus", "f(x + h")
+def ng_sign_flipped(f, x, h=1e-5):
+    return -_central(f, x, h)
+
+
+@wrong(LB, "sign")
+def lb_negative(x, W, b, grad_out):
+    return -(grad_out @ W), -(grad_out.T @ x), -grad_out.sum(axis=0)
+
+
+@wrong(BN, "euclidean", "norm", "L1", "sqrt")
+def bn_l1_norm(weights, x, grad_output, activation="tanh"):
+    return _bn(weights, x, grad_output, activation, norm=lambda v: np.sum(np.abs(v)))
+
+
+@wrong(CN, "1e-6", "delta", "δ", "epsilon")
+def cn_eps_1e8(grad, max_norm):
+    return grad * min(1.0, max_norm / (np.linalg.norm(grad) + 1e-8))
+
+
+@wrong(GN, "1e-6", "delta", "δ", "epsilon")
+def gn_eps_1e8(grads, max_norm, norm_type=2.0):
+    total = _pnorm([_pnorm(g, norm_type) for g in grads], norm_type)
+    return [g * min(1.0, max_norm / (total + 1e-8)) for g in grads], total
+
+
+@wrong(AC, "clip_factor", "rho", "ρ", "limit", "condition")
+def ac_condition_without_rho(grads, params, clip_factor=0.01, eps=1e-3):
+    out = []
+    for g, p in zip(grads, params):
+        axes = _torch_axes(np.ndim(g))
+        wn = np.maximum(_unit_norm(p, axes), eps)
+        gn = _unit_norm(g, axes)
+        out.append(np.where(gn > wn, g * clip_factor * wn / np.maximum(gn, 1e-6), g))
+    return out
+
+
+@wrong(PE, "min", "below", "only", "scale up", "never")
+def pe_rescale_all_to_c(per_example_grads, max_norm, noise_multiplier=0.0, rng=None):
+    G = np.asarray(per_example_grads, float)
+    n = np.sqrt(np.sum(G.reshape(len(G), -1) ** 2, axis=1)).reshape((-1,) + (1,) * (G.ndim - 1))
+    G = G * max_norm / (n + 1e-6)
+    return (
+        G.sum(axis=0) + _noise(rng, G.shape[1:], noise_multiplier * max_norm, noise_multiplier)
+    ) / len(G)
+
+
+@wrong(PE, "mean", "0", "noise")
+def pe_noise_mean_one(per_example_grads, max_norm, noise_multiplier=0.0, rng=None):
+    G = _clip_rows(per_example_grads, max_norm)
+    noise = (
+        rng.normal(1.0, noise_multiplier * max_norm, size=G.shape[1:])
+        if noise_multiplier > 0
+        else 0.0
+    )
+    return (G.sum(axis=0) + noise) / len(G)
+
+
+@wrong(AD, "sqrt", "bias", "v_hat", "square root")
+def ad_bc2_outside_sqrt(param, grad, m, v, t, lr=1e-3, beta1=0.9, beta2=0.999, eps=1e-8):
+    m2 = beta1 * m + (1 - beta1) * grad
+    v2 = beta2 * v + (1 - beta2) * grad**2
+    return param - lr * (m2 / (1 - beta1**t)) / (np.sqrt(v2) / (1 - beta2**t) + eps), m2, v2
+
+
+@wrong(AW, "L2", "decoupled", "AdamW", "both")
+def aw_l2_also_decays(
+    param,
+    grad,
+    m,
+    v,
+    t,
+    lr=1e-3,
+    beta1=0.9,
+    beta2=0.999,
+    eps=1e-8,
+    weight_decay=1e-2,
+    decoupled=True,
+):
+    if decoupled:
+        return _aw(param, grad, m, v, t, lr, beta1, beta2, eps, weight_decay, True)
+    p0 = param * (1 - lr * weight_decay)
+    return _adam_core(p0, grad + weight_decay * param, m, v, t, lr, beta1, beta2, eps)
+
+
+@wrong(TS, "max_norm", "norm_type", "argument", "positional")
+def ts_arguments_swapped(model, loss_fn, optimizer, x, y, max_norm):
+    optimizer.zero_grad()
+    loss = loss_fn(model(x), y)
+    loss.backward()
+    norm = clip_norm(model.parameters(), 2.0, max_norm)
+    optimizer.step()
+    return loss.item(), norm.item()
+
+
+@wrong(SS, "before", "pre-clip", "clip_grad_norm_ returns")
+def ss_norm_after_clip(model, loss_fn, optimizer, x, y, max_norm):
+    loss, norm = _forward_backward(model, loss_fn, optimizer, x, y, max_norm)
+    if not torch.isfinite(norm):
+        optimizer.zero_grad()
+        return loss.item(), float(norm), False
+    after = torch.nn.utils.get_total_norm([p.grad for p in model.parameters()])
+    optimizer.step()
+    return loss.item(), float(after), True
+
+
+@wrong(WN, "grad", "gradient", ".grad")
+def wn_parameter_norm(model, loss_fn, optimizer, batches):
+    out = []
+    for x, y in batches:
+        optimizer.zero_grad()
+        loss_fn(model(x), y).backward()
+        out.append(float(torch.nn.utils.get_total_norm(list(model.parameters()))))
+        optimizer.step()
+    return out
+
+
+# ------------------------------------------------------------------------------------------------
 # Running and measuring
 # ------------------------------------------------------------------------------------------------
 CHECKER_FUNCS: dict[str, Callable[[Callable[..., Any]], None]] = {

@@ -44,6 +44,8 @@ def _adam(p, g, m, v, v_max, t, lr, beta1, beta2, eps, wd, decoupled, amsgrad, *
             new_max = v_hat = np.maximum(v_max, new_v / bc2)
         if wrong.get("eps_inside"):
             denom = np.sqrt(v_hat + eps)
+        elif wrong.get("bc2_outside_sqrt"):
+            denom = np.sqrt(v_hat * bc2) / bc2 + eps
         elif wrong.get("no_sqrt"):
             denom = v_hat + eps
         elif wrong.get("keras_eps"):
@@ -98,6 +100,8 @@ _COMMON: list[tuple[str, dict[str, Any]]] = [  # (hint, mistake) for all three e
     ("the new m is beta1 * m + (1 - beta1) * g (weights swapped?)", {"swap_m": True}),
     ("beta1 belongs to m and beta2 to v (and to their bias corrections): you swapped them",
      {"swap_betas": True}),
+    ("bias-correct v inside the square root: sqrt(v / (1 - beta2**t)) = sqrt(v) / sqrt(1 - "
+     "beta2**t), not sqrt(v) / (1 - beta2**t)", {"bc2_outside_sqrt": True}),
     ("m_hat = m / (1 - beta1**t): the first moment is corrected with beta1, not beta2",
      {"bc1_beta2": True}),
     ("divide by the square root of v_hat: m_hat / (sqrt(v_hat) + eps), not by v_hat itself",

@@ -46,7 +46,8 @@ def _agc(axes_of: Callable[[int], Any] = unit_axes, **wrong: bool) -> Callable[.
             limit = clip_factor * (wn if wrong.get("no_w_floor") else np.maximum(wn, eps))
             scale = limit / (gn if wrong.get("no_g_floor") else np.maximum(gn, 1e-6))
             scale = scale / clip_factor if wrong.get("no_rho") else scale
-            clip = (gn < limit) if wrong.get("invert") else (gn > limit)
+            bound = limit / clip_factor if wrong.get("no_rho_condition") else limit
+            clip = (gn < bound) if wrong.get("invert") else (gn > bound)
             if wrong.get("matrices_only") and np.ndim(g) != 2:
                 out.append(np.array(g, dtype=float))
             elif wrong.get("min_form"):
@@ -214,6 +215,8 @@ AGC = [
             _agc(no_w_floor=True)),
     Mistake("the clipped unit gets norm clip_factor * max(||W_i||, eps): multiply by "
             "clip_factor (rho) in the scale too", _agc(no_rho=True)),
+    Mistake("clip where ||G_i|| > clip_factor * max(||W_i||, eps): the threshold includes "
+            "clip_factor (rho), not the weight norm alone", _agc(no_rho_condition=True)),
     Mistake("floor the gradient norm in the denominator: max(||G_i||, 1e-6)",
             _agc(no_g_floor=True)),
     Mistake("clip only the units with ||G_i|| > limit; min(limit / max(||G_i||, 1e-6), 1) "

@@ -241,6 +241,8 @@ def _warmup_reference(model, loss_fn, optimizer, batches, variant="correct"):
         elif variant == "clipped norm":
             torch.nn.utils.clip_grad_norm_(model.parameters(), 1.0)
             norm = torch.nn.utils.get_total_norm([p.grad for p in model.parameters()])
+        elif variant == "parameter norm":
+            norm = torch.nn.utils.get_total_norm(list(model.parameters()))
         elif variant == "first parameter":
             norm = next(iter(model.parameters())).grad.norm()
         else:
@@ -276,6 +278,8 @@ def check_warmup_norms(warmup_norms: Callable[..., Any]) -> None:
         "backward(), without clipping (clipping to max_norm=0 zeroes the gradients)": "no step",
         "log the TOTAL norm of all parameters' gradients together (what clip_grad_norm_ "
         "returns), not the norm of one parameter": "first parameter",
+        "log the norm of the GRADIENTS (the p.grad, what clip_grad_norm_ returns), not of the "
+        "parameters": "parameter norm",
         "measure the norm after loss.backward(): before it the gradients were just cleared (or "
         "are the previous batch's)": "norm before backward",
     }
