@@ -2595,6 +2595,113 @@ def wn_parameter_norm(model, loss_fn, optimizer, batches):
 
 
 # ------------------------------------------------------------------------------------------------
+# A sixth round (the torch tasks and the Adam variants)
+# ------------------------------------------------------------------------------------------------
+@wrong(SS, "zero_grad", "clear", "accumul")
+def ss_no_zero_grad(model, loss_fn, optimizer, x, y, max_norm):
+    loss = loss_fn(model(x), y)
+    loss.backward()
+    norm = clip_norm(model.parameters(), max_norm)
+    if torch.isfinite(norm):
+        optimizer.step()
+        return loss.item(), norm.item(), True
+    optimizer.zero_grad()
+    return loss.item(), norm.item(), False
+
+
+@wrong(SS, "max_norm", "argument", "fixed")
+def ss_fixed_threshold(model, loss_fn, optimizer, x, y, max_norm):
+    return ss_right_math(model, loss_fn, optimizer, x, y, 0.5)
+
+
+@wrong(WN, "zero_grad", "before", "accumul", "stale", "order")
+def wn_zero_grad_after_norm(model, loss_fn, optimizer, batches):
+    out = []
+    for x, y in batches:
+        loss_fn(model(x), y).backward()
+        out.append(float(clip_norm(model.parameters(), math.inf)))
+        optimizer.step()
+        optimizer.zero_grad()
+    return out
+
+
+@wrong(AP, "max_norm", "argument", "fixed")
+def ap_fixed_threshold(model, loss_fn, optimizer, scaler, x, y, max_norm):
+    return _amp(model, loss_fn, optimizer, scaler, x, y, 1.0)
+
+
+@wrong(AP, "unscale", "scale", "divide", "S")
+def ap_divides_norm_by_scale(model, loss_fn, optimizer, scaler, x, y, max_norm):
+    optimizer.zero_grad()
+    with torch.autocast("cpu", dtype=torch.float16):
+        loss = loss_fn(model(x), y)
+    scaler.scale(loss).backward()
+    s = scaler.get_scale()
+    norm = clip_norm(model.parameters(), max_norm) / s
+    scaler.step(optimizer)
+    scaler.update()
+    return loss.item(), norm.item()
+
+
+@wrong(AM, "eps", "epsilon", "ε", "argument")
+def am_hardcoded_eps(param, grad, m, v, v_max, t, lr=1e-3, beta1=0.9, beta2=0.999, eps=1e-8):
+    return _ams(param, grad, m, v, v_max, t, lr, beta1, beta2, 1e-8)
+
+
+@wrong(AM, "m", "beta1", "first moment", "weights")
+def am_m_weights_swapped(param, grad, m, v, v_max, t, lr=1e-3, beta1=0.9, beta2=0.999, eps=1e-8):
+    p, _, v2, vm = _ams(param, grad, m, v, v_max, t, lr, beta1, beta2, eps)
+    m2 = (1 - beta1) * m + beta1 * grad
+    vh = vm / (1 - beta2**t)
+    return param - lr * (m2 / (1 - beta1**t)) / (np.sqrt(vh) + eps), m2, v2, vm
+
+
+@wrong(AW, "beta", "argument", "default", "beta1")
+def aw_hardcoded_betas(
+    param,
+    grad,
+    m,
+    v,
+    t,
+    lr=1e-3,
+    beta1=0.9,
+    beta2=0.999,
+    eps=1e-8,
+    weight_decay=1e-2,
+    decoupled=True,
+):
+    return _aw(param, grad, m, v, t, lr, 0.9, 0.999, eps, weight_decay, decoupled)
+
+
+@wrong(AW, "sign", "subtract", "descen")
+def aw_ascends(
+    param,
+    grad,
+    m,
+    v,
+    t,
+    lr=1e-3,
+    beta1=0.9,
+    beta2=0.999,
+    eps=1e-8,
+    weight_decay=1e-2,
+    decoupled=True,
+):
+    p, m2, v2 = _aw(param, grad, m, v, t, lr, beta1, beta2, eps, weight_decay, decoupled)
+    p0 = param * (1 - lr * weight_decay) if decoupled else param
+    return 2 * p0 - p, m2, v2
+
+
+@wrong(TS, "zero_grad", "stale", "accumul", "clear")
+def ts_zero_grad_via_new_optimizer(model, loss_fn, optimizer, x, y, max_norm):
+    loss = loss_fn(model(x), y)
+    loss.backward()
+    norm = clip_norm(model.parameters(), max_norm)
+    optimizer.step()
+    return loss.item(), norm.item()
+
+
+# ------------------------------------------------------------------------------------------------
 # Running and measuring
 # ------------------------------------------------------------------------------------------------
 CHECKER_FUNCS: dict[str, Callable[[Callable[..., Any]], None]] = {

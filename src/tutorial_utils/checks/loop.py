@@ -69,7 +69,14 @@ def _close(a: Any, b: Any) -> bool:
 
 
 def _compare(
-    got: Any, expected: Any, variants: dict[str, Any], *, checker: str, case: str, what: str
+    got: Any,
+    expected: Any,
+    variants: dict[str, Any],
+    *,
+    checker: str,
+    case: str,
+    what: str,
+    default: str | None = None,
 ) -> None:
     """Fail unless ``got`` matches ``expected``; name the mistakes whose result ``got`` matches."""
     if _close(got, expected):
@@ -88,7 +95,7 @@ def _compare(
             if g.shape == e.shape
             else f"shape {g.shape} vs {e.shape})"
         )
-    _fail(checker, case, message, "\nor: ".join(hints) if hints else None)
+    _fail(checker, case, message, "\nor: ".join(hints) if hints else default)
 
 
 def _flat(model: nn.Module) -> np.ndarray:
@@ -98,6 +105,13 @@ def _flat(model: nn.Module) -> np.ndarray:
 def _model(seed: int = 0) -> nn.Module:
     torch.manual_seed(seed)
     return nn.Sequential(nn.Linear(4, 16), nn.Tanh(), nn.Linear(16, 1))
+
+
+def _stale(model: nn.Module) -> nn.Module:
+    """``model`` holding gradients from an earlier evaluation: a step must clear them first."""
+    x = torch.randn(4, 4, generator=torch.Generator().manual_seed(7))
+    (model(x) ** 2).sum().backward()
+    return model
 
 
 def _data(seed: int = 1, n: int = 32) -> tuple[torch.Tensor, torch.Tensor]:
@@ -146,8 +160,8 @@ def check_safe_step(safe_step: Callable[..., Any]) -> None:
         ("finite batch", x, 0.05 * y),  # a norm below max_norm: clipping changes the ratio
         ("batch with huge targets (inf norm)", x, huge_y),
     ]
-    student, reference, always, unclipped = _model(), _model(), _model(), _model()
-    models = (student, reference, always, unclipped)
+    models = tuple(_stale(_model()) for _ in range(5))
+    student, reference, always, unclipped, uncleared = models
     opts = {id(m): torch.optim.Adam(m.parameters(), lr=0.01) for m in models}
     for step, (label, inputs, y) in enumerate(batches, start=1):
         case = f"step {step}, {label}"
@@ -169,13 +183,20 @@ def check_safe_step(safe_step: Callable[..., Any]) -> None:
         exp = _safe_reference(reference, nn.MSELoss(), opts[id(reference)], inputs, y, 1.0)
         _safe_reference(always, nn.MSELoss(), opts[id(always)], inputs, y, 1.0, "always step")
         _safe_reference(unclipped, nn.MSELoss(), opts[id(unclipped)], inputs, y, 1.0, "no clipping")
+        no_zero = _safe_reference(
+            uncleared, nn.MSELoss(), opts[id(uncleared)], inputs, y, 1.0, "no zero_grad"
+        )
+        zero_hint = (
+            "call optimizer.zero_grad() at the start of every step: gradients accumulate in "
+            ".grad (this model came with stale gradients)"
+        )
         if math.isfinite(exp[1]):
             _compare(loss, exp[0], {}, checker=name, case=case, what="loss")
             before_hint = "return the norm BEFORE clipping (what clip_grad_norm_ returns)"
             _compare(
                 norm,
                 exp[1],
-                {before_hint: min(exp[1], 1.0)},
+                {before_hint: min(exp[1], 1.0), zero_hint: no_zero[1]},
                 checker=name,
                 case=case,
                 what="grad_norm",
@@ -202,7 +223,10 @@ def check_safe_step(safe_step: Callable[..., Any]) -> None:
                 "when the norm is not finite": _flat(always),
                 "clip with clip_grad_norm_(model.parameters(), max_norm) before the step (it "
                 "also returns the norm): your steps used the unclipped gradient": _flat(unclipped),
+                zero_hint: _flat(uncleared),
             },
+            default="the loss and the norm are right but the step is not: clip with "
+            "clip_grad_norm_(model.parameters(), max_norm), the max_norm argument, then step once",
             checker=name,
             case=case,
             what="parameters after the step",
@@ -228,7 +252,7 @@ def check_safe_step(safe_step: Callable[..., Any]) -> None:
 def _warmup_reference(model, loss_fn, optimizer, batches, variant="correct"):
     norms = []
     for x, y in batches:
-        if variant != "no zero_grad":
+        if variant not in ("no zero_grad", "zero_grad at the end"):
             optimizer.zero_grad()
         loss = loss_fn(model(x), y)
         stale = [p.grad for p in model.parameters() if p.grad is not None]
@@ -252,6 +276,8 @@ def _warmup_reference(model, loss_fn, optimizer, batches, variant="correct"):
         norms.append(float(norm.detach()))
         if variant != "no step":
             optimizer.step()
+        if variant == "zero_grad at the end":
+            optimizer.zero_grad()
     return norms
 
 
@@ -280,16 +306,18 @@ def check_warmup_norms(warmup_norms: Callable[..., Any]) -> None:
         "returns), not the norm of one parameter": "first parameter",
         "log the norm of the GRADIENTS (the p.grad, what clip_grad_norm_ returns), not of the "
         "parameters": "parameter norm",
+        "clear the gradients BEFORE each backward(), not after the step: the model came with "
+        "stale gradients, which your first norm includes": "zero_grad at the end",
         "measure the norm after loss.backward(): before it the gradients were just cleared (or "
         "are the previous batch's)": "norm before backward",
     }
     runs = {}
     for hint, variant in [("correct", "correct"), *variants.items()]:
-        model = _model()
+        model = _stale(_model())
         runs[hint] = _warmup_reference(
             model, nn.MSELoss(), torch.optim.SGD(model.parameters(), lr=0.05), batches, variant
         )
-    model = _model()
+    model = _stale(_model())
     case = "6 minibatches of SGD with lr = 0.05"
     got = _call(
         warmup_norms,
