@@ -35,6 +35,8 @@ def _adam(p, g, m, v, v_max, t, lr, beta1, beta2, eps, wd, decoupled, amsgrad, *
         g_v if wrong.get("v_linear") else g_v * g_v
     )
     new_max = np.maximum(v_max, g * g if wrong.get("max_g2") else new_v)
+    if wrong.get("whole_max"):  # one comparison for the whole array
+        new_max = new_v if np.sum(new_v) >= np.sum(v_max) else v_max.copy()
     te = t + wrong.get("t_offset", 0)
     bc1 = 1.0 if wrong.get("no_bc1") else 1 - (beta2 if wrong.get("bc1_beta2") else beta1) ** te
     bc2 = 1.0 if wrong.get("no_bc2") else 1 - beta2**te
@@ -124,6 +126,8 @@ AMSGRAD = _table("amsgrad", _COMMON + [
         ("normalise by sqrt(v_max), not sqrt(v): that maximum is what makes AMSGrad different "
          "from Adam", {"denominator_v": True}),
         ("v_max is the maximum of v_max and the new v, not of v_max and g**2", {"max_g2": True}),
+        ("take the maximum element by element, np.maximum(v_max, new_v), not one comparison "
+         "for the whole array", {"whole_max": True}),
         ("return the updated v_max = max(v_max, v_t)", {"old_vmax": True}),
         ("bias-correct v_max as torch does: sqrt(v_max / (1 - beta2**t)) (the paper's algorithm "
          "has no bias correction)", {"no_bc_vmax": True}),

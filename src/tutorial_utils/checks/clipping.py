@@ -217,6 +217,8 @@ AGC = [
             "clip_factor (rho) in the scale too", _agc(no_rho=True)),
     Mistake("clip where ||G_i|| > clip_factor * max(||W_i||, eps): the threshold includes "
             "clip_factor (rho), not the weight norm alone", _agc(no_rho_condition=True)),
+    Mistake("use the eps argument as the floor on the weight norm, not a fixed 1e-3",
+            lambda gs, ps, clip_factor=0.01, eps=1e-3: _agc()(gs, ps, clip_factor, 1e-3)),
     Mistake("floor the gradient norm in the denominator: max(||G_i||, 1e-6)",
             _agc(no_g_floor=True)),
     Mistake("clip only the units with ||G_i|| > limit; min(limit / max(||G_i||, 1e-6), 1) "
@@ -350,7 +352,7 @@ def check_adaptive_clip(adaptive_clip: Callable[..., Any]) -> None:
         Case("zero-initialised weight: the eps floor", ([g_zero], [w_zero])),
         Case("clip_factor = 10: nothing clipped", ([g_lin, gb], [w_lin, b]), {"clip_factor": 10.0}),
         Case("zero gradient", ([np.zeros((4, 3))], [w_lin])),
-        Case("clip_factor = 0.05, eps = 0.01", ([g_lin, g_conv], [w_lin, w_conv]),
+        Case("clip_factor = 0.05, eps = 0.01", ([g_lin, g_conv, g_zero], [w_lin, w_conv, w_zero]),
              {"clip_factor": 0.05, "eps": 0.01}),
         Case("tiny gradients: the 1e-6 floor, and a unit with ||G|| < limit < 1e-6",
              ([g_tiny], [w_tiny]), {"clip_factor": 1e-4}),
