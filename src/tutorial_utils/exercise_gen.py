@@ -2,9 +2,9 @@
 
 Usage::
 
-    python -m tutorial_utils.exercise_gen SOLUTIONS_DIR EXERCISES_DIR [--force] [--check]
-                                          [--execute-solutions] [--timeout SECONDS]
-                                          [--config _config.yml]
+    python -m tutorial_utils.exercise_gen SOLUTIONS_DIR EXERCISES_DIR
+        [--force] [--check] [--execute-solutions] [--timeout SECONDS]
+        [--config _config.yml]
 
 ``make exercises`` runs ``python -m tutorial_utils.exercise_gen solutions exercises``.
 

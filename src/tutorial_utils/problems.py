@@ -427,26 +427,26 @@ class SingleUnitRNN:
     r"""The one-unit recurrent network of :cite:t:`pascanu2013difficulty` (Sec. 2.3).
 
     .. math::
-        x_t = w\, \sigma(x_{t-1}) + b, \quad t = 1, \ldots, T, \qquad
-        \mathcal L(w, b) = \tfrac12 (x_T - y)^2,
+        x_t = w\, \sigma(x_{t-1}) + b, \quad t = 1, \ldots, K, \qquad
+        \mathcal L(w, b) = \tfrac12 (x_K - y)^2,
 
-    with :math:`\sigma` the logistic sigmoid and no input. The gradient is computed in forward
-    mode, propagating the sensitivities :math:`p_t = \partial x_t / \partial w` and
-    :math:`q_t = \partial x_t / \partial b` alongside the state:
-
-    .. math::
-        p_t = \sigma(x_{t-1}) + w\, \sigma'(x_{t-1})\, p_{t-1}, \qquad
-        q_t = 1 + w\, \sigma'(x_{t-1})\, q_{t-1}, \qquad p_0 = q_0 = 0,
+    with :math:`\sigma` the logistic sigmoid and no input (:math:`K` is ``steps``). The gradient
+    is computed in forward mode, propagating the sensitivities :math:`\partial_w x_t` and
+    :math:`\partial_b x_t` alongside the state, both 0 at :math:`t = 0`:
 
     .. math::
-        \frac{\partial \mathcal L}{\partial w} = (x_T - y)\, p_T, \qquad
-        \frac{\partial \mathcal L}{\partial b} = (x_T - y)\, q_T.
+        \partial_w x_t &= \sigma(x_{t-1}) + w\, \sigma'(x_{t-1})\, \partial_w x_{t-1}, \\
+        \partial_b x_t &= 1 + w\, \sigma'(x_{t-1})\, \partial_b x_{t-1},
+
+    .. math::
+        \frac{\partial \mathcal L}{\partial w} = (x_K - y)\, \partial_w x_K, \qquad
+        \frac{\partial \mathcal L}{\partial b} = (x_K - y)\, \partial_b x_K.
 
     From the paper (their Sec. 2.3 and Fig. 6): the model (one hidden unit, no input, initial
     state :math:`x_0 = 0.5`), the target :math:`0.7` for the state after 50 steps (their loss is
     :math:`(\sigma(x_{50}) - 0.7)^2`), and the observation that the loss surface has steep
     "walls" where the map :math:`x \mapsto w\sigma(x) + b` crosses a bifurcation, so the gradient
-    norm jumps by orders of magnitude. The loss form :math:`\tfrac12 (x_T - y)^2` (on the state
+    norm jumps by orders of magnitude. The loss form :math:`\tfrac12 (x_K - y)^2` (on the state
     itself, with the factor :math:`\tfrac12`) is this book's choice; it has the same walls.
 
     All methods broadcast over arrays of ``w`` and ``b`` (for loss surfaces).
@@ -456,7 +456,7 @@ class SingleUnitRNN:
     x0 : float, default 0.5
         Initial state.
     steps : int, default 50
-        Number of steps :math:`T \ge 1`.
+        Number of steps :math:`K \ge 1`.
     target : float, default 0.7
         Target :math:`y` for :math:`x_T`.
     """

@@ -24,6 +24,7 @@ key                misconception (chapter 7 section)
 from __future__ import annotations
 
 import math
+import textwrap
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 from typing import Any
@@ -234,7 +235,7 @@ def check_prediction(predictions: Mapping[str, Any], key: str) -> None:
         raise KeyError(f"unknown question {key!r}; known: {', '.join(QUESTIONS)}")
     question = QUESTIONS[key]
     if key not in predictions:
-        raise NotImplementedError(f"state your prediction first: predictions[{key!r}] = ...")
+        raise NotImplementedError(f"predict first: predictions[{key!r}] = ...")
     predicted = predictions[key]
     answer = truth(key)
     if question.kind == "choice":
@@ -254,7 +255,12 @@ def check_prediction(predictions: Mapping[str, Any], key: str) -> None:
         shown = f"{answer:.4g}"
     if not right:
         raise AssertionError(
-            f"{key}: you predicted {predicted!r}, the experiment gives {shown}. "
-            f"Why: {question.why}."
+            f"{key}: you predicted {predicted!r}, the experiment gives {shown}.\n"
+            + _wrap(f"Why: {question.why}.")
         )
-    print(f"{key}: right, the experiment gives {shown}. Why: {question.why}.")
+    print(_wrap(f"{key}: right, the experiment gives {shown}. Why: {question.why}."))
+
+
+def _wrap(text: str) -> str:
+    """Lines of at most 79 characters, as the book's pages show them without scrolling."""
+    return textwrap.fill(text, width=79)
