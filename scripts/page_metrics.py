@@ -16,17 +16,7 @@ REPO = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(REPO / "tests"))
 
 import _book_server as book  # noqa: E402
-from _page_metrics import MAX_CODE_SHARE, measure  # noqa: E402
-
-CHROMIUM_ARGS = [
-    "--headless",
-    "--no-sandbox",
-    "--disable-gpu",
-    "--disable-background-networking",
-    "--disable-component-update",
-    "--disable-sync",
-    "--no-first-run",
-]
+from _page_metrics import CHROMIUM, CHROMIUM_ARGS, MAX_CODE_SHARE, measure  # noqa: E402
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -51,7 +41,7 @@ def main(argv: list[str] | None = None) -> int:
         f"{'shrunk fig':>10} {'code share':>10}"
     )
     with book.serve(html) as base, sync_playwright() as pw:
-        browser = pw.chromium.launch(executable_path="/usr/bin/chromium", args=CHROMIUM_ARGS)
+        browser = pw.chromium.launch(executable_path=str(CHROMIUM), args=CHROMIUM_ARGS)
         for name in names:
             m = measure(browser, base, name, args.shots)
             flag = (

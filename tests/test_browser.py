@@ -22,19 +22,12 @@ import pytest
 from bs4 import BeautifulSoup
 
 import _book_server as book
+import _page_metrics as metrics
 
 pytestmark = [pytest.mark.browser, pytest.mark.timeout(600)]
 
-CHROMIUM = Path("/usr/bin/chromium")
-CHROMIUM_ARGS = [
-    "--headless",
-    "--no-sandbox",
-    "--disable-gpu",
-    "--disable-background-networking",
-    "--disable-component-update",
-    "--disable-sync",
-    "--no-first-run",
-]
+CHROMIUM = metrics.CHROMIUM
+CHROMIUM_ARGS = metrics.CHROMIUM_ARGS
 ARTIFACTS = book.REPO_ROOT / "test-artifacts"
 TOC = book.toc_docnames(book.book_root())
 
@@ -433,17 +426,15 @@ CHAPTERS = [d for d in TOC if re.fullmatch(r"book/ch\d+\w*", d)]
 
 @pytest.fixture(scope="module")
 def layout(browser, site: str):
-    import _page_metrics
+    done: dict[str, metrics.PageMetrics] = {}
 
-    done: dict[str, _page_metrics.PageMetrics] = {}
-
-    def get(docname: str) -> _page_metrics.PageMetrics:
+    def get(docname: str) -> metrics.PageMetrics:
         if docname not in done:
             shots = None
             if docname in LAYOUT_SHOT_PAGES:
                 ARTIFACTS.mkdir(exist_ok=True)
                 shots = str(ARTIFACTS)
-            done[docname] = _page_metrics.measure(browser, site, docname, shots)
+            done[docname] = metrics.measure(browser, site, docname, shots)
         return done[docname]
 
     return get
@@ -477,10 +468,8 @@ def test_figures_are_not_shrunk_below_readable_size(layout, docname: str) -> Non
 @pytest.mark.parametrize("docname", CHAPTERS)
 def test_visible_code_is_at_most_a_third_of_a_chapter(layout, docname: str) -> None:
     """Visible code inputs are <= 35 % of a chapter's characters; the rest is folded or removed."""
-    import _page_metrics
-
-    metrics = layout(docname)
-    assert metrics.code_share <= _page_metrics.MAX_CODE_SHARE, (
-        f"{docname}: visible code is {metrics.code_share:.1%} of the text "
-        f"({metrics.code_chars} code, {metrics.prose_chars} prose characters)"
+    page = layout(docname)
+    assert page.code_share <= metrics.MAX_CODE_SHARE, (
+        f"{docname}: visible code is {page.code_share:.1%} of the text "
+        f"({page.code_chars} code, {page.prose_chars} prose characters)"
     )
