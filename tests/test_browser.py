@@ -31,17 +31,10 @@ CHROMIUM_ARGS = metrics.CHROMIUM_ARGS
 ARTIFACTS = book.REPO_ROOT / "test-artifacts"
 TOC = book.toc_docnames(book.book_root())
 
-# Runs in the page once it has loaded: waits for MathJax's first typesetting and for web fonts.
-# Gives up after 30 s (a test then fails on the unrendered formulas, it does not hang).
-WAIT_FOR_RENDERING = """async () => {
-    const rendered = (async () => {
-        if (window.MathJax && MathJax.startup && MathJax.startup.promise) {
-            await MathJax.startup.promise;
-        }
-        await document.fonts.ready;
-    })();
-    await Promise.race([rendered, new Promise((resolve) => setTimeout(resolve, 30000))]);
-}"""
+# Runs in the page once it has loaded: waits for MathJax's first typesetting, web fonts and images
+# (at most 30 s; a test then fails on what did not render, it does not hang).
+WAIT_FOR_RENDERING = metrics.WAIT_FOR_RENDERING
+
 
 INSPECT_PAGE = """async () => {
     const imgs = [...document.images];
