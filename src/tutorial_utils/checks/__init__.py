@@ -23,7 +23,12 @@ from tutorial_utils.checks.gradients import (
     check_linear_backward,
     check_numerical_gradient,
 )
-from tutorial_utils.checks.training import check_train_step
+from tutorial_utils.checks.training import (
+    check_amp_train_step,
+    check_safe_step,
+    check_train_step,
+    check_warmup_norms,
+)
 
 #: Checker name -> its typical mistakes (each a wrong answer with the student's signature and the
 #: hint it gets); the wrong-answer tests iterate over this table.
@@ -47,4 +52,7 @@ __all__ = [
     "check_amsgrad_step",
     "check_adamw_step",
     "check_train_step",
+    "check_safe_step",
+    "check_warmup_norms",
+    "check_amp_train_step",
 ]

@@ -31,6 +31,10 @@ FLOAT32_HINT = (
     "your result is rounded to float32 (about 7 significant digits): compute in float64 "
     "(no np.float32 / astype(np.float32), no float32 torch tensors)"
 )
+INT_HINT = (
+    "your result has an integer dtype: the input may be an integer array, so compute in float64 "
+    "(np.array(x, dtype=float), np.zeros(x.shape))"
+)
 SHAPE_HINT = "check the axes you reduce over and the shape you return (keepdims? flattened?)"
 Observed = dict[str, np.ndarray]
 
@@ -129,6 +133,8 @@ def to_array(value: Any, what: str) -> np.ndarray:
     if torch is not None and isinstance(value, torch.Tensor):
         value = value.detach().cpu()
         value = (value.double() if value.dtype == torch.bfloat16 else value).numpy()
+    elif torch is not None and isinstance(value, list) and any(torch.is_tensor(v) for v in value):
+        value = [to_array(v, what) for v in value]  # e.g. a list of 0-d tensors
     if value is None:
         raise Failure(f"{what} is None: is a return statement missing?")
     if isinstance(value, Iterator):
@@ -230,9 +236,15 @@ def _within(got: np.ndarray, exp: np.ndarray, rtol: float) -> bool:
     return float(np.max(np.abs(got - exp), initial=0.0)) <= rtol * scale
 
 
+def _ordered(spec: Spec, exp: Observed) -> list[str]:
+    """The labels in the order they are compared: ``spec.order`` first."""
+    return sorted(exp, key=lambda k: (k not in spec.order, list(exp).index(k)))
+
+
 def _compare(spec: Spec, got: Observed, exp: Observed) -> None:
-    """Raise a :class:`Failure` for the first quantity (``spec.order`` first) that differs."""
-    for label in sorted(exp, key=lambda k: (k not in spec.order, list(exp).index(k))):
+    """Raise a :class:`Failure` for the first quantity (``spec.order`` first) of the wrong shape,
+    else the first that differs."""
+    for label in _ordered(spec, exp):
         g, e = got[label], exp[label]
         if g.shape != e.shape and g.size == e.size == 1:
             g = got[label] = g.reshape(e.shape)  # a scalar as shape (1,) is fine
@@ -240,9 +252,11 @@ def _compare(spec: Spec, got: Observed, exp: Observed) -> None:
             raise Failure(
                 f"{label} has shape {g.shape}, expected {e.shape}", spec.shape_hint, label
             )
+    for label in _ordered(spec, exp):
+        g, e = got[label], exp[label]
         if _within(g, e, spec.rtol):
             continue
-        if not np.all(np.isfinite(g)):
+        if not np.all(np.isfinite(g)) and np.all(np.isfinite(e)):
             raise Failure(f"{label} contains NaN or inf (expected finite values)", key=label)
         diff = np.abs(g.astype(np.float64) - e)
         i = np.unravel_index(int(np.argmax(diff)), diff.shape) if diff.ndim else ()
@@ -251,10 +265,26 @@ def _compare(spec: Spec, got: Observed, exp: Observed) -> None:
         raise Failure(message, key=label)
 
 
-def _agrees(a: Observed | Failure, b: Observed | Failure, rtol: float) -> bool:
+def _agrees(a: Observed | Failure, b: Observed | Failure, rtol: float,
+            labels: Sequence[str] | None = None) -> bool:  # fmt: skip
+    """Same failure, or the same values (of ``labels`` only, when given)."""
     if isinstance(a, Failure) or isinstance(b, Failure):
         return isinstance(a, Failure) and isinstance(b, Failure) and a.key == b.key
-    return set(a) == set(b) and all(_within(a[k], b[k], rtol) for k in a)
+    keys = set(a) if labels is None else set(labels)
+    return set(a) == set(b) and all(_within(a[k], b[k], rtol) for k in keys)
+
+
+def _history(spec: Spec, case: Case, mine: Observed | Failure) -> list[str] | None:
+    """For a hook's observations in time: the labels up to the student's first wrong one (all
+    when none is wrong); what follows a first divergence is its consequence. Else ``None``."""
+    if spec.invoke is None or isinstance(mine, Failure):
+        return None
+    exp = _expected_arrays(spec, case)
+    labels = _ordered(spec, exp)
+    wrong = [
+        i for i, k in enumerate(labels) if k not in mine or not _within(mine[k], exp[k], spec.rtol)
+    ]
+    return labels[: wrong[0] + 1] if wrong else labels
 
 
 def _f32(array: np.ndarray) -> bool:
@@ -269,19 +299,28 @@ def diagnose(spec: Spec, student: Callable[..., Any], case: Case, failure: Failu
     other cases win), then float32 rounding, the spec's note, a constant factor, the formula."""
     mine: Observed | Failure = failure if got is None else got
     exp, others = _expected_arrays(spec, case), [c for c in spec.cases if c is not case]
-    if got is not None and _float32(spec, case, got):
-        return FLOAT32_HINT
+    dtype_hint = None if got is None else _dtype_hint(spec, case, got)
+    if dtype_hint:
+        return dtype_hint
     student_on = {id(c): _safe_observe(spec, student, c) for c in others}
     found: list[tuple[int, str]] = []
-    for mistake in spec.mistakes:
-        theirs = _safe_observe(spec, mistake.answer, case)
-        if _agrees(theirs, exp, spec.rtol) or not _agrees(mine, theirs, spec.rtol):
-            continue  # right in this case (no evidence), or not what the student did
-        score = sum(
-            _agrees(student_on[id(c)], _safe_observe(spec, mistake.answer, c), spec.rtol)
-            for c in others
-        )
-        found.append((score, mistake.hint))
+    for tier in ("all", "history"):  # full agreement first; a hook's history up to the error next
+        for mistake in [] if found else spec.mistakes:
+            theirs, upto = _safe_observe(spec, mistake.answer, case), None
+            if tier == "history" and (upto := _history(spec, case, mine)) is None:
+                break
+            if _agrees(theirs, exp, spec.rtol) or not _agrees(mine, theirs, spec.rtol, upto):
+                continue  # right in this case (no evidence), or not what the student did
+            score = sum(
+                _agrees(
+                    student_on[id(c)],
+                    _safe_observe(spec, mistake.answer, c),
+                    spec.rtol,
+                    None if upto is None else _history(spec, c, student_on[id(c)]),
+                )
+                for c in others
+            )
+            found.append((score, mistake.hint))
     if found:
         best = max(score for score, _ in found)
         return "\nor: ".join(dict.fromkeys(hint for score, hint in found if score == best))
@@ -298,17 +337,21 @@ def diagnose(spec: Spec, student: Callable[..., Any], case: Case, failure: Failu
     return note or ratio or failure.hint or spec.formulas.get(label)
 
 
-def _float32(spec: Spec, case: Case, got: Observed) -> bool:
-    """The student returned float16/float32 arrays where the reference is float64."""
+def _dtype_hint(spec: Spec, case: Case, got: Observed) -> str | None:
+    """Name float16/float32 or integer results where the reference is float64."""
     reference = expected(spec, case)
-    ref_f32 = any(a.dtype == np.float32 for _, a, _ in coerce(reference, spec.returns, reference))
-    return not ref_f32 and any(a.dtype in (np.float16, np.float32) for a in got.values())
+    kinds = {label: a.dtype for label, a, _ in coerce(reference, spec.returns, reference)}
+    if any(got[k].dtype.kind in "iu" and kinds[k].kind == "f" for k in kinds if k in got):
+        return INT_HINT
+    ref_f32 = any(dtype == np.float32 for dtype in kinds.values())
+    low = not ref_f32 and any(a.dtype in (np.float16, np.float32) for a in got.values())
+    return FLOAT32_HINT if low else None
 
 
 def _swapped(spec: Spec, got: Observed, exp: Observed, label: str) -> str | None:
     """A hint when the result holds the right quantities in another order (swapped, rotated)."""
-    if not isinstance(spec.returns, tuple) or set(got) != set(exp):
-        return None
+    if not isinstance(spec.returns, tuple) or spec.invoke or set(got) != set(exp):
+        return None  # a hook's labels are observations in time, not an order the student chose
     places = {k: [o for o in exp if _within(got[k], exp[o], spec.rtol)] for k in got}
     moved = [o for o in places[label] if o != label]
     if not moved or not all(places.values()):

@@ -32,9 +32,10 @@ def _adam(p, g, m, v, v_max, t, lr, beta1, beta2, eps, wd, decoupled, amsgrad, *
     w1 = 1 - beta1 if wrong.get("swap_m") else beta1
     new_m = w1 * m + (1 - w1) * g_m
     new_v = beta2 * (v_max if wrong.get("v_from_vmax") else v) + (1 - beta2) * (
-        g_v if wrong.get("v_linear") else g_v * g_v
+        g_v if wrong.get("v_linear") else np.abs(g_v) if wrong.get("v_abs") else g_v * g_v
     )
-    new_max = np.maximum(v_max, g * g if wrong.get("max_g2") else new_v)
+    with_ = g * g if wrong.get("max_g2") else v if wrong.get("max_old_v") else new_v
+    new_max = (np.minimum if wrong.get("minimum") else np.maximum)(v_max, with_)
     if wrong.get("whole_max"):  # one comparison for the whole array
         new_max = new_v if np.sum(new_v) >= np.sum(v_max) else v_max.copy()
     te = t + wrong.get("t_offset", 0)
@@ -97,6 +98,7 @@ _COMMON: list[tuple[str, dict[str, Any]]] = [  # (hint, mistake) for all three e
      "before dividing by sqrt(1 - beta2**t) (Keras's epsilon-hat)", {"keras_eps": True}),
     ("subtract the update: Adam descends", {"sign": -1.0}),
     ("v is the moving average of the SQUARED gradient g * g", {"v_linear": True}),
+    ("v is the moving average of the SQUARED gradient g * g, not of |g|", {"v_abs": True}),
     ("return the raw moments m and v (not bias-corrected): the next step needs them",
      {"return_hat": True}),
     ("the new m is beta1 * m + (1 - beta1) * g (weights swapped?)", {"swap_m": True}),
@@ -129,6 +131,10 @@ AMSGRAD = _table("amsgrad", _COMMON + [
         ("take the maximum element by element, np.maximum(v_max, new_v), not one comparison "
          "for the whole array", {"whole_max": True}),
         ("return the updated v_max = max(v_max, v_t)", {"old_vmax": True}),
+        ("v_max is the running MAXIMUM, np.maximum(v_max, new_v), not np.minimum",
+         {"minimum": True}),
+        ("update v first, then take the maximum with the NEW v_t: np.maximum(v_max, new_v), "
+         "not with the previous v", {"max_old_v": True}),
         ("bias-correct v_max as torch does: sqrt(v_max / (1 - beta2**t)) (the paper's algorithm "
          "has no bias correction)", {"no_bc_vmax": True}),
         ("the moving average v is updated from v, not from v_max", {"v_from_vmax": True}),

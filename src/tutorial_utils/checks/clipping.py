@@ -43,9 +43,11 @@ def _agc(axes_of: Callable[[int], Any] = unit_axes, **wrong: bool) -> Callable[.
         for g, w in zip(grads, params):
             axes = axes_of(np.ndim(g))
             gn, wn = _l2(g, axes), _l2(w, axes)
-            limit = clip_factor * (wn if wrong.get("no_w_floor") else np.maximum(wn, eps))
+            floor = np.minimum if wrong.get("w_cap") else np.maximum
+            limit = clip_factor * (wn if wrong.get("no_w_floor") else floor(wn, eps))
             scale = limit / (gn if wrong.get("no_g_floor") else np.maximum(gn, 1e-6))
             scale = scale / clip_factor if wrong.get("no_rho") else scale
+            scale = scale * clip_factor if wrong.get("rho_twice") else scale
             bound = limit / clip_factor if wrong.get("no_rho_condition") else limit
             clip = (gn < bound) if wrong.get("invert") else (gn > bound)
             if wrong.get("matrices_only") and np.ndim(g) != 2:
@@ -122,6 +124,9 @@ VALUE = [
             "not np.clip(g, -c, c, out=g)", lambda gs, c: [np.clip(g, -c, c, out=g) for g in gs]),
     Mistake("return new arrays even when nothing needs clipping, not the caller's own arrays",
             lambda gs, c: [g if np.all(np.abs(g) <= c) else np.clip(g, -c, c) for g in gs]),
+    Mistake("a NaN stays NaN (np.clip and torch's clip_grad_value_ keep it): replacing it hides "
+            "a non-finite gradient that the training loop must see",
+            lambda gs, c: [np.clip(np.nan_to_num(g), -c, c) for g in gs]),
 ]
 
 NORM = [
@@ -219,6 +224,11 @@ AGC = [
             "clip_factor (rho), not the weight norm alone", _agc(no_rho_condition=True)),
     Mistake("use the eps argument as the floor on the weight norm, not a fixed 1e-3",
             lambda gs, ps, clip_factor=0.01, eps=1e-3: _agc()(gs, ps, clip_factor, 1e-3)),
+    Mistake("multiply by clip_factor (rho) once: limit = clip_factor * max(||W_i||, eps) "
+            "already contains it, so the scale is limit / max(||G_i||, 1e-6)",
+            _agc(rho_twice=True)),
+    Mistake("floor the weight norm from below, max(||W_i||, eps), not min(||W_i||, eps) (a cap)",
+            _agc(w_cap=True)),
     Mistake("floor the gradient norm in the denominator: max(||G_i||, 1e-6)",
             _agc(no_g_floor=True)),
     Mistake("clip only the units with ||G_i|| > limit; min(limit / max(||G_i||, 1e-6), 1) "
@@ -274,6 +284,7 @@ def check_clip_by_value(clip_by_value: Callable[..., Any]) -> None:
         Case("clip_value = 0", (base, 0.0)),
         Case("tiny scale (1e-8)", ([g * 1e-8 for g in base], 3e-9)),
         Case("huge scale (1e8)", ([g * 1e8 for g in base], 5e7)),
+        Case("a NaN element stays NaN, as in torch", ([np.array([0.5, np.nan, -3.0])], 1.0)),
     ]
     run(Spec("check_clip_by_value", cases, ["result"], ("grads",), VALUE, ref.clip_by_value,
              new_arrays=True, close_hint="compute in float64"), clip_by_value)

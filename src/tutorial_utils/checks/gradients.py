@@ -21,7 +21,8 @@ def _difference(kind: str = "central", h_fixed: float = 0.0, **wrong: Any) -> Ca
         if wrong.get("only_1d_2d") and np.ndim(x) not in (1, 2):  # one loop per axis
             raise IndexError("tuple index out of range")
         ndmin = 1 if wrong.get("atleast_1d") else 0
-        x = x if wrong.get("in_place") else np.array(x, dtype=np.float64, ndmin=ndmin)
+        dtype = None if wrong.get("keep_dtype") else np.float64  # an integer x stays integer
+        x = x if wrong.get("in_place") else np.array(x, dtype=dtype, ndmin=ndmin)
         grad = np.zeros(np.shape(x))
         for i in np.ndindex(np.shape(x)):
             old = x[i]
@@ -45,10 +46,11 @@ def _chain(derivative: str = "true", order: int = 1, **wrong: Any) -> Callable:
     def norms(weights, x, grad_output, activation="tanh"):  # type: ignore[no-untyped-def]
         h, ders = np.asarray(x, dtype=np.float64), []
         for W in weights:
-            a = W @ h
+            a, h_in = W @ h, h
             h, d = ACTIVATIONS[activation](a)
             wrong_d = {"none": np.ones_like(a), "of a tanh": 1 - a**2, "of a relu": d,
-                       "relu tanh": d, "relu relu": (a >= 0) * 1.0}  # fmt: skip
+                       "relu tanh": d, "relu relu": (a >= 0) * 1.0,
+                       "input relu": (h_in > 0) * 1.0 if h_in.shape == a.shape else d}  # fmt: skip
             ders.append(wrong_d.get(f"{derivative} {activation}", wrong_d.get(derivative, d)))
         g = np.asarray(grad_output, dtype=np.float64)
         out = [np.linalg.norm(g)]
@@ -75,6 +77,8 @@ NUMERICAL_GRADIENT = [
             _difference(atleast_1d=True)),
     Mistake("x may have any shape (0-d, 3-d, ...): loop with np.ndindex(x.shape) or over "
             "x.reshape(-1), not with one loop per axis", _difference(only_1d_2d=True)),
+    Mistake("x may be an integer array: copy it as float64 (np.array(x, dtype=float)), or x[i] + h "
+            "is rounded back to an integer", _difference(keep_dtype=True)),
     Mistake("perturb a copy of x (x.copy() or np.array(x, dtype=float)), and restore every "
             "element: your function changed the caller's x", _difference(in_place=True)),
 ]
@@ -93,6 +97,9 @@ LINEAR_BACKWARD = [
     Mistake("sum over the batch axis 0 only", lambda x, W, b, G: (G @ W, G.T @ x, G.sum(1))),
     Mistake("sum over the batch axis 0 only, not over every element",
             lambda x, W, b, G: (G @ W, G.T @ x, np.full(W.shape[0], G.sum()))),
+    Mistake("grad_W sums the per-example outer products, grad_out.T @ x: the outer product of "
+            "the batch sums is not the sum of the products",
+            lambda x, W, b, G: (G @ W, np.outer(G.sum(0), x.sum(0)), G.sum(0))),
     Mistake("return (grad_x, grad_W, grad_b) in this order",
             lambda x, W, b, G: (G.T @ x, G @ W, G.sum(0))),
 ]
@@ -104,6 +111,8 @@ BACKPROP_NORMS = [
             _chain("of a")),
     Mistake("relu'(a) is 0 at a = 0 exactly (torch's convention): use a > 0, not a >= 0",
             _chain("relu")),
+    Mistake("relu'(a_k) is taken at the layer's PRE-activation a_k = W_k h_{k-1} (a_k > 0), not "
+            "at its input h_{k-1}", _chain("input")),
     Mistake("return the norms in layer order l = 0 (input) .. L (output)", _chain(order=-1)),
     Mistake("return the Euclidean norms, not their squares", _chain(square=True)),
     Mistake("include both ends: L + 1 norms, from the input h_0 to the output h_L (the input's "
@@ -125,6 +134,7 @@ def check_numerical_gradient(numerical_gradient: Callable[..., Any]) -> None:
     Compared with closed forms (relative 1e-7; a one-sided difference is only accurate to 1e-5)."""
     rng = np.random.default_rng(10)
     x1, x2, x3 = rng.normal(size=5), rng.normal(size=(2, 3)), rng.normal(size=(2, 2, 2))
+    xi = np.arange(-1, 3)  # an integer array: x[i] + h must not round back to an integer
     grad2 = 0.5 * np.exp(0.5 * x2)
     grad2[0, 1] += x2[1, 2]
     grad2[1, 2] += x2[0, 1]
@@ -146,6 +156,8 @@ def check_numerical_gradient(numerical_gradient: Callable[..., Any]) -> None:
              expected=np.array(np.cos(0.7))),
         Case("3-d x of shape (2, 2, 2), f(x) = sum(sin x) + |x|^2 / 2", (sin_sq, x3),
              expected=np.cos(x3) + x3),
+        Case("integer x = np.arange(-1, 3), f(x) = sum(sin x) + |x|^2 / 2", (sin_sq, xi),
+             expected=np.cos(xi) + xi),
     ]
     run(Spec("check_numerical_gradient", cases, "gradient", ("f", "x"), NUMERICAL_GRADIENT,
              rtol=1e-7, formulas={"gradient": "perturb one element at a time, x[i] + h and "
@@ -217,6 +229,7 @@ def check_backprop_norms(backprop_norms: Callable[..., Any]) -> None:
         Case("3 layers, relu, a pre-activation exactly 0", (at_zero, x0, u, "relu")),
         Case("12 layers of width 6, weight scale 2, linear (exploding)", (deep, x6, u6, "linear")),
         Case("12 layers of width 6, tanh", (deep, x6, u6, "tanh")),
+        Case("12 layers of width 6, relu", (deep, x6, u6, "relu")),
         Case("zero upstream gradient", (weights, x, np.zeros(2), "tanh")),
     ]
     run(Spec("check_backprop_norms", cases, "norms", ("weights", "x", "grad_output"),
