@@ -17,43 +17,20 @@ import io
 import math
 import traceback
 from collections.abc import Callable
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from typing import Any
 
 import numpy as np
 import pytest
 import torch
 
+# Later rounds, each written by students who had not seen the checkers as they then were.
+import _heldout_round8_numpy  # noqa: E402, F401
+import _heldout_round8_torch  # noqa: E402, F401
+import _heldout_round9_numpy  # noqa: E402, F401
+import _heldout_round9_torch  # noqa: E402, F401
+from _heldout import ANSWERS, Answer, right, wrong  # noqa: E402
 from tutorial_utils import checks
-
-
-@dataclass
-class Answer:
-    checker: str
-    fn: Callable[..., Any]
-    tags: tuple[str, ...] = ()
-    correct: bool = False
-    name: str = field(default="")
-
-
-ANSWERS: list[Answer] = []
-
-
-def wrong(checker: str, *tags: str) -> Callable[[Callable[..., Any]], Callable[..., Any]]:
-    def register(fn: Callable[..., Any]) -> Callable[..., Any]:
-        ANSWERS.append(Answer(checker, fn, tuple(tags), False, fn.__name__))
-        return fn
-
-    return register
-
-
-def right(checker: str) -> Callable[[Callable[..., Any]], Callable[..., Any]]:
-    def register(fn: Callable[..., Any]) -> Callable[..., Any]:
-        ANSWERS.append(Answer(checker, fn, (), True, fn.__name__))
-        return fn
-
-    return register
-
 
 MODIFIED = ("modif", "in place", "in-place", "unchanged", "copy")
 FLOAT32 = ("float32", "float64", "precision")
@@ -2845,7 +2822,10 @@ def test_correct_answer_accepted(answer: Answer) -> None:
 
 
 #: Wrong answers the checkers still miss, and why they are left (reported, not hidden).
-KNOWN_GAPS: dict[str, str] = {}
+KNOWN_GAPS = {
+    "tr_r9_none_grad_crash": "fails only on a model with a parameter that gets no gradient; the "
+    "task's models have none, and an earlier round counted the same pattern as correct",
+}
 
 
 @pytest.mark.parametrize(

@@ -80,11 +80,14 @@ class Spec:
 
 
 class Failure(Exception):
-    """A failed case: ``message`` is shown; mistakes failing with the same ``key`` match."""
+    """A failed case: ``message`` is shown; mistakes failing with the same ``key`` match, and
+    failing with the same ``family`` (e.g. the exception type) match more loosely."""
 
-    def __init__(self, message: str, hint: str | None = None, key: str | None = None) -> None:
+    def __init__(self, message: str, hint: str | None = None, key: str | None = None,
+                 family: str | None = None) -> None:  # fmt: skip
         super().__init__(message)
         self.message, self.hint, self.key = message, hint, key or message
+        self.family = family or self.key
 
 
 class _TimeUp(BaseException):  # not an Exception: a student's ``except Exception`` cannot eat it
@@ -113,7 +116,8 @@ def call(fn: Callable[..., Any], *args: Any, **kwargs: Any) -> Any:
         raise Failure(message, "look for a loop that never ends (a while condition?)") from None
     except Exception as error:  # noqa: BLE001 - any failure of the student's code is feedback
         name = type(error).__name__
-        raise Failure(f"your function raised {name}: {error}", key=f"raised {name}") from error
+        message = f"your function raised {name}: {error}"
+        raise Failure(message, family=f"raised {name}") from error
     finally:
         if timer:
             signal.setitimer(signal.ITIMER_REAL, 0)
@@ -266,17 +270,19 @@ def _compare(spec: Spec, got: Observed, exp: Observed) -> None:
 
 
 def _agrees(a: Observed | Failure, b: Observed | Failure, rtol: float,
-            labels: Sequence[str] | None = None) -> bool:  # fmt: skip
-    """Same failure, or the same values (of ``labels`` only, when given)."""
+            labels: Sequence[str] | None = None, loose: bool = False) -> bool:  # fmt: skip
+    """Same failure (``loose``: of the same family), or the same values (of ``labels`` only,
+    when given)."""
     if isinstance(a, Failure) or isinstance(b, Failure):
-        return isinstance(a, Failure) and isinstance(b, Failure) and a.key == b.key
+        same = (lambda f: f.family) if loose else (lambda f: f.key)
+        return isinstance(a, Failure) and isinstance(b, Failure) and same(a) == same(b)
     keys = set(a) if labels is None else set(labels)
     return set(a) == set(b) and all(_within(a[k], b[k], rtol) for k in keys)
 
 
 def _history(spec: Spec, case: Case, mine: Observed | Failure) -> list[str] | None:
     """For a hook's observations in time: the labels up to the student's first wrong one (all
-    when none is wrong); what follows a first divergence is its consequence. Else ``None``."""
+    when none is wrong). ``None`` (compare all) otherwise."""
     if spec.invoke is None or isinstance(mine, Failure):
         return None
     exp = _expected_arrays(spec, case)
@@ -299,27 +305,31 @@ def diagnose(spec: Spec, student: Callable[..., Any], case: Case, failure: Failu
     other cases win), then float32 rounding, the spec's note, a constant factor, the formula."""
     mine: Observed | Failure = failure if got is None else got
     exp, others = _expected_arrays(spec, case), [c for c in spec.cases if c is not case]
-    dtype_hint = None if got is None else _dtype_hint(spec, case, got)
+    dtype_hint = None if got is None else _dtype_hint(spec, case, got) or _aliased(got)
     if dtype_hint:
         return dtype_hint
     student_on = {id(c): _safe_observe(spec, student, c) for c in others}
+    runs: dict[tuple[int, int], Observed | Failure] = {}
+
+    def theirs(mistake: Mistake, c: Case) -> Observed | Failure:
+        if (id(mistake), id(c)) not in runs:
+            runs[id(mistake), id(c)] = _safe_observe(spec, mistake.answer, c)
+        return runs[id(mistake), id(c)]
+
+    def agrees(mistake: Mistake, c: Case, student_obs: Observed | Failure, loose: bool) -> bool:
+        upto = _history(spec, c, student_obs) if loose else None
+        return _agrees(student_obs, theirs(mistake, c), spec.rtol, upto, loose)
+
     found: list[tuple[int, str]] = []
-    for tier in ("all", "history"):  # full agreement first; a hook's history up to the error next
+    # Exact agreement first; then loosely: errors of the same type, and a hook's observations
+    # up to the student's first divergence (what follows it is its consequence).
+    for loose in (False, True):
         for mistake in [] if found else spec.mistakes:
-            theirs, upto = _safe_observe(spec, mistake.answer, case), None
-            if tier == "history" and (upto := _history(spec, case, mine)) is None:
-                break
-            if _agrees(theirs, exp, spec.rtol) or not _agrees(mine, theirs, spec.rtol, upto):
+            if _agrees(theirs(mistake, case), exp, spec.rtol) or not agrees(
+                mistake, case, mine, loose
+            ):
                 continue  # right in this case (no evidence), or not what the student did
-            score = sum(
-                _agrees(
-                    student_on[id(c)],
-                    _safe_observe(spec, mistake.answer, c),
-                    spec.rtol,
-                    None if upto is None else _history(spec, c, student_on[id(c)]),
-                )
-                for c in others
-            )
+            score = sum(agrees(mistake, c, student_on[id(c)], loose) for c in others)
             found.append((score, mistake.hint))
     if found:
         best = max(score for score, _ in found)
@@ -335,6 +345,17 @@ def diagnose(spec: Spec, student: Callable[..., Any], case: Case, failure: Failu
     note = spec.note(case, got, exp) if spec.note else None
     ratio = ratio_hint(got[label], exp[label], spec.close_hint)
     return note or ratio or failure.hint or spec.formulas.get(label)
+
+
+def _aliased(got: Observed) -> str | None:
+    """Name two results that are one array (``a = b = np.empty_like(m)``)."""
+    labels = [k for k, a in got.items() if a.size]
+    for i, a in enumerate(labels):
+        for b in labels[i + 1 :]:
+            if np.shares_memory(got[a], got[b]):
+                how = "allocate a separate array for each (a = b = np.empty_like(m) makes one)"
+                return f"{a} and {b} are the same array (they share memory): {how}"
+    return None
 
 
 def _dtype_hint(spec: Spec, case: Case, got: Observed) -> str | None:

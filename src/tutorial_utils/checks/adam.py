@@ -31,16 +31,22 @@ def _adam(p, g, m, v, v_max, t, lr, beta1, beta2, eps, wd, decoupled, amsgrad, *
         p = p * (1 - (1.0 if wrong.get("decay_no_lr") else lr) * wd)
     w1 = 1 - beta1 if wrong.get("swap_m") else beta1
     new_m = w1 * m + (1 - w1) * g_m
+    g_v = new_m if wrong.get("v_from_m") else g_v
     new_v = beta2 * (v_max if wrong.get("v_from_vmax") else v) + (1 - beta2) * (
         g_v if wrong.get("v_linear") else np.abs(g_v) if wrong.get("v_abs") else g_v * g_v
     )
     with_ = g * g if wrong.get("max_g2") else v if wrong.get("max_old_v") else new_v
     new_max = (np.minimum if wrong.get("minimum") else np.maximum)(v_max, with_)
+    if wrong.get("scalar_max"):  # one number for every coordinate
+        new_max = np.full_like(new_v, max(np.max(v_max), np.max(new_v)))
     if wrong.get("whole_max"):  # one comparison for the whole array
         new_max = new_v if np.sum(new_v) >= np.sum(v_max) else v_max.copy()
     te = t + wrong.get("t_offset", 0)
     bc1 = 1.0 if wrong.get("no_bc1") else 1 - (beta2 if wrong.get("bc1_beta2") else beta1) ** te
     bc2 = 1.0 if wrong.get("no_bc2") else 1 - beta2**te
+    lr = lr / np.sqrt(t) if wrong.get("lr_sqrt_t") else lr
+    if wrong.get("old_moments"):  # the step from m_{t-1}, v_{t-1}
+        new_m, new_v, m, v = m, v, new_m, new_v
     v_hat = (new_max if amsgrad and not wrong.get("denominator_v") else new_v) / bc2
     with np.errstate(all="ignore"):
         if amsgrad and wrong.get("max_of_vhat"):
@@ -58,6 +64,8 @@ def _adam(p, g, m, v, v_max, t, lr, beta1, beta2, eps, wd, decoupled, amsgrad, *
         new_p = p - wrong.get("sign", 1.0) * lr * (new_m / bc1) / denom
     if wrong.get("decay_after"):
         new_p = new_p * (1 - lr * wd)
+    if wrong.get("old_moments"):
+        new_m, new_v = m, v
     if wrong.get("return_hat"):
         new_m, new_v = new_m / bc1, new_v / bc2
     if wrong.get("in_place"):  # the classic slip: param -= step (or m[:] = ...)
@@ -72,7 +80,12 @@ def _student(kind: str, **wrong: Any) -> Callable[..., tuple]:
 
     def step(param, grad, m, v, *state, **kw):  # type: ignore[no-untyped-def]
         v_max = state[0] if kind == "amsgrad" else np.zeros_like(m)
-        kw = {**DEFAULTS, "weight_decay": 0.0, "decoupled": False, **kw}
+        decay = (
+            (0.0 if wrong.get("zero_default_wd") else 1e-2, True)
+            if kind == "adamw"
+            else (0.0, False)
+        )
+        kw = {**DEFAULTS, "weight_decay": decay[0], "decoupled": decay[1], **kw}
         out = _adam(param, grad, m, v, v_max, state[-1], *kw.values(), kind == "amsgrad", **wrong)
         return out if kind == "amsgrad" else out[:3]
 
@@ -99,6 +112,12 @@ _COMMON: list[tuple[str, dict[str, Any]]] = [  # (hint, mistake) for all three e
     ("subtract the update: Adam descends", {"sign": -1.0}),
     ("v is the moving average of the SQUARED gradient g * g", {"v_linear": True}),
     ("v is the moving average of the SQUARED gradient g * g, not of |g|", {"v_abs": True}),
+    ("v is the moving average of the squared GRADIENT g * g, not of the squared m",
+     {"v_from_m": True}),
+    ("update m and v first, then step with the NEW m_t and v_t (bias-corrected)",
+     {"old_moments": True}),
+    ("use the constant lr you are given: the step is lr * m_hat / (sqrt(v_hat) + eps), with no "
+     "extra 1/sqrt(t) (that decay is from the paper's convergence analysis)", {"lr_sqrt_t": True}),
     ("return the raw moments m and v (not bias-corrected): the next step needs them",
      {"return_hat": True}),
     ("the new m is beta1 * m + (1 - beta1) * g (weights swapped?)", {"swap_m": True}),
@@ -128,8 +147,8 @@ AMSGRAD = _table("amsgrad", _COMMON + [
         ("normalise by sqrt(v_max), not sqrt(v): that maximum is what makes AMSGrad different "
          "from Adam", {"denominator_v": True}),
         ("v_max is the maximum of v_max and the new v, not of v_max and g**2", {"max_g2": True}),
-        ("take the maximum element by element, np.maximum(v_max, new_v), not one comparison "
-         "for the whole array", {"whole_max": True}),
+        *(("take the maximum element by element, np.maximum(v_max, new_v), not one comparison "
+           "for the whole array", {wrong: True}) for wrong in ("whole_max", "scalar_max")),
         ("return the updated v_max = max(v_max, v_t)", {"old_vmax": True}),
         ("v_max is the running MAXIMUM, np.maximum(v_max, new_v), not np.minimum",
          {"minimum": True}),
@@ -159,6 +178,8 @@ ADAMW = _table("adamw", _COMMON[:8] + [
         ("torch's L2 term adds weight_decay * theta to the gradient, not 2 * weight_decay * theta",
          {"wd_factor": 2.0}),
         ("weight decay is missing", {"wd_factor": 0.0}),
+        ("the default weight_decay is 1e-2 (with decoupled=True), as in the task's signature and "
+         "torch.optim.AdamW", {"zero_default_wd": True}),
 ])
 MISTAKES = {"check_adam_step": ADAM, "check_amsgrad_step": AMSGRAD, "check_adamw_step": ADAMW}
 # fmt: on
@@ -263,7 +284,9 @@ def check_adamw_step(adamw_step_fn: Callable[..., Any]) -> None:
             ("decoupled, step 3, beta1=0.5, beta2=0.9, eps=1e-3", p, g, m0, v0, 3, 0.01, 0.1,
              True, {"beta1": 0.5, "beta2": 0.9, "eps": 1e-3}),
         ]
-    ]
+    ] + [Case("step 7, every hyperparameter at its default (weight_decay=1e-2, decoupled=True)",
+              (p, g, m0, v0, 7), expected=_reference(p, g, m0, v0, z, 7, **DEFAULTS,
+              weight_decay=1e-2, decoupled=True)[:3])]
     run(Spec("check_adamw_step", cases, ("new_param", "new_m", "new_v"),
              ("param", "grad", "m", "v", "t"), ADAMW,
              lambda p, g, m, v, t, **kw: _reference(p, g, m, v, np.zeros_like(m), t, **kw)[:3],

@@ -32,7 +32,14 @@ def _global(gs: list, c: float, p: float = 2.0, **wrong: Any) -> tuple[list, flo
     total = wrong["combine"](norms) if wrong.get("combine") else _pnorm(np.array(norms), p)
     coef = c / (total + wrong.get("eps", EPS)) if total + wrong.get("eps", EPS) > 0 else 1.0
     coef = 1.0 if wrong.get("branch") and total <= c else coef
-    return [g * (coef if wrong.get("no_min") else min(coef, 1.0)) for g in gs], total
+    coef = (
+        coef
+        if wrong.get("no_min")
+        else min(1.0, coef)
+        if wrong.get("min_first")
+        else min(coef, 1.0)
+    )
+    return [g * coef for g in gs], total
 
 
 def _agc(axes_of: Callable[[int], Any] = unit_axes, **wrong: bool) -> Callable[..., list]:
@@ -89,8 +96,13 @@ def _pe(**wrong: Any) -> Callable[..., np.ndarray]:
             total = (g * np.minimum(1.0, max_norm / (norms + EPS))).sum(0)
         if (sigma > 0 or wrong.get("always_draw")) and wrong.get("noise") != "none":
             std = sigma * (1.0 if wrong.get("noise") == "sigma" else max_norm)
-            source = rng if rng is not None else np.random.default_rng()
-            noise = (np.random if wrong.get("global_rng") else source).normal(0.0, std, total.shape)
+            crash = rng is None and wrong.get("always_draw") == "rng"
+            source = rng if rng is not None or crash else np.random.default_rng()
+            source = np.random if wrong.get("global_rng") else source
+            if wrong.get("noise_per_example"):  # one draw per example, summed
+                noise = source.normal(0.0, std, g.shape).sum(0)
+            else:
+                noise = source.normal(0.0, std, total.shape)
             if wrong.get("noise_after"):
                 return total / b + noise
             total = total + noise
@@ -114,6 +126,9 @@ VALUE = [
             lambda gs, c: [np.sign(g) * c for g in gs]),
     Mistake("this is clipping by norm; clip each element separately instead",
             lambda gs, c: [ref.clip_by_norm(g, c) for g in gs]),
+    Mistake("grads is a list of arrays of different shapes: clip each one ([np.clip(g, -c, c) "
+            "for g in grads]); np.array(grads) cannot stack them",
+            lambda gs, c: list(np.clip(np.array(gs), -c, c))),
     Mistake("the bounds of np.clip are (lower, upper) = (-c, c): you swapped them",
             lambda gs, c: [np.clip(g, c, -c) for g in gs]),
     Mistake("return a list with one clipped array per input array, not one concatenated array",
@@ -154,9 +169,11 @@ NORM = [
     Mistake("use the Euclidean norm of all elements, sqrt(sum(g**2)); np.linalg.norm(g, 2) of a "
             "matrix is its largest singular value",
             lambda g, c: g * min(c / (_pnorm(g, 2, False) + EPS), 1.0)),
-    Mistake("use ONE norm over the whole array (all its elements), not one norm per row",
-            lambda g, c: g * np.minimum(c / (_l2(g, -1) + EPS), 1.0) if np.ndim(g) > 1
-            else ref.clip_by_norm(g, c)),
+    *(Mistake("use ONE norm over the whole array (all its elements), not one norm per row or "
+              "column", lambda g, c, axis=axis: g * np.minimum(c / (_l2(g, axis) + EPS), 1.0)
+              if np.ndim(g) > 1 else ref.clip_by_norm(g, c)) for axis in (-1, 0)),
+    Mistake("the 1e-6 goes inside the denominator: max_norm / (norm + 1e-6) (mind the "
+            "parentheses)", lambda g, c: g * np.minimum(c / _l2(g) + EPS, 1.0)),
     Mistake("return an array of the shape of grad, not a flattened one",
             lambda g, c: np.ravel(g) * min(c / (float(_l2(g)) + EPS), 1.0)),
     Mistake("work on a new array (g * coef), not g *= coef",
@@ -191,10 +208,14 @@ GLOBAL = [
             lambda gs, c, p=2.0: _global(gs, c, p, eps=0.0, branch=True)),
     Mistake("gradients below the threshold must not be scaled up: use min(..., 1)",
             lambda gs, c, p=2.0: _global(gs, c, p, no_min=True)),
-    Mistake("flatten each tensor before np.linalg.norm(g, ord=p): for a 2-D array ord=1, 2, inf "
-            "give MATRIX norms (max column sum, largest singular value, max row sum)",
-            lambda gs, c, p=2.0: _global(gs, c, p, combine=lambda n: _pnorm(np.array(
-                [_pnorm(g, p, False) for g in gs]), p))),
+    *(Mistake("flatten each tensor before np.linalg.norm(g, ord=p): for a 2-D array ord=1, 2, "
+              "inf give MATRIX norms (max column sum, largest singular value, max row sum), and "
+              "3-D arrays are refused", lambda gs, c, p=2.0, norm=norm: _global(
+                  gs, c, p, combine=lambda n: _pnorm(np.array([norm(g, p) for g in gs]), p)))
+      for norm in (lambda g, p: _pnorm(g, p, False), lambda g, p: np.linalg.norm(g, ord=p))),
+    Mistake("min(1.0, coef) returns 1.0 when coef is NaN: use min(coef, 1.0) or np.minimum, so "
+            "that a NaN norm gives NaN gradients, as torch does",
+            lambda gs, c, p=2.0: _global(gs, c, p, min_first=True)),
     Mistake("return the pair in the order (clipped_grads, total_norm)",
             lambda gs, c, p=2.0: _global(gs, c, p)[::-1]),
     Mistake("return new arrays even when nothing needs clipping, not the caller's own arrays",
@@ -237,6 +258,8 @@ AGC = [
             "max(||W_i||, eps)", _agc(invert=True)),
     Mistake("units below the limit keep their gradient: rescale only where ||G_i|| > limit",
             _agc(always=True)),
+    Mistake("the arguments are (grads, params, ...): the gradients come first",
+            lambda gs, ps, clip_factor=0.01, eps=1e-3: _agc()(ps, gs, clip_factor, eps)),
     Mistake("a rank-0 parameter is one unit (its norm is |g|): g.shape[0] does not exist for "
             "it; treat every tensor of rank <= 1 as a single unit", _agc_rank0_fails),
     Mistake("return new arrays even when nothing needs clipping, not the caller's own arrays",
@@ -259,6 +282,11 @@ PER_EXAMPLE = [
     Mistake("add the noise to the SUM, then divide everything by B", _pe(noise_after=True)),
     Mistake("draw N(0, (sigma*C)^2) noise from rng when noise_multiplier > 0",
             _pe(noise="none")),
+    Mistake("draw ONE noise vector of the shape of one gradient and add it to the sum, not one "
+            "per example (their sum has sqrt(B) times the standard deviation)",
+            _pe(noise_per_example=True)),
+    Mistake("draw noise only when noise_multiplier > 0: with 0, rng may be None (the default) "
+            "and must not be used", _pe(always_draw="rng")),
     Mistake("draw the noise from the rng argument (rng.normal(...)), not from np.random",
             _pe(global_rng=True)),
     Mistake("draw noise only when noise_multiplier > 0: with 0, leave rng untouched (a draw "
@@ -332,6 +360,8 @@ def check_clip_by_global_norm(clip_by_global_norm: Callable[..., Any]) -> None:
         Case("norm_type = inf", (base, 0.5, float("inf"))),
         Case("tiny scale (1e-9)", ([g * 1e-9 for g in base], 1e-9)),
         Case("huge scale (1e12)", ([g * 1e12 for g in base], 3.0)),
+        Case("a NaN entry: the norm is NaN and every gradient becomes NaN, as in torch",
+             ([np.array([1.0, np.nan]), np.ones(3)], 1.0)),
     ]
     run(Spec("check_clip_by_global_norm", cases, (["clipped_grads"], "total_norm"), ("grads",),
              GLOBAL, ref.clip_by_global_norm, new_arrays=True, order=("total_norm",),

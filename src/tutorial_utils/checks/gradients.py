@@ -30,7 +30,7 @@ def _difference(kind: str = "central", h_fixed: float = 0.0, **wrong: Any) -> Ca
             up = float(f(x))
             x[i] = old - h
             down = float(f(x))
-            if not wrong.get("in_place"):  # the in-place mistake leaves x[i] at old - h
+            if not wrong.get("in_place") and not wrong.get("no_restore"):  # x[i] stays at old - h
                 x[i] = old
             mid = float(f(x))
             diff = {"central": (up - down) / 2, "forward": up - mid, "backward": mid - down}
@@ -50,11 +50,12 @@ def _chain(derivative: str = "true", order: int = 1, **wrong: Any) -> Callable:
             h, d = ACTIVATIONS[activation](a)
             wrong_d = {"none": np.ones_like(a), "of a tanh": 1 - a**2, "of a relu": d,
                        "relu tanh": d, "relu relu": (a >= 0) * 1.0,
-                       "input relu": (h_in > 0) * 1.0 if h_in.shape == a.shape else d}  # fmt: skip
+                       "input relu": (h_in > 0) * 1.0 if h_in.shape == a.shape else d,
+                       "sign relu": np.sign(a)}  # fmt: skip
             ders.append(wrong_d.get(f"{derivative} {activation}", wrong_d.get(derivative, d)))
         g = np.asarray(grad_output, dtype=np.float64)
         out = [np.linalg.norm(g)]
-        for W, d in zip(reversed(weights), reversed(ders)):
+        for W, d in zip(reversed(weights), ders if wrong.get("ders_forward") else reversed(ders)):
             g = (W if wrong.get("no_transpose") else W.T) @ (d * g)
             out.append(np.linalg.norm(g))
         result = np.array(out[::-order]) ** (2 if wrong.get("square") else 1)
@@ -79,6 +80,8 @@ NUMERICAL_GRADIENT = [
             "x.reshape(-1), not with one loop per axis", _difference(only_1d_2d=True)),
     Mistake("x may be an integer array: copy it as float64 (np.array(x, dtype=float)), or x[i] + h "
             "is rounded back to an integer", _difference(keep_dtype=True)),
+    Mistake("restore x[i] after each perturbation (x[i] = old): otherwise the next elements are "
+            "evaluated at a shifted point", _difference(no_restore=True)),
     Mistake("perturb a copy of x (x.copy() or np.array(x, dtype=float)), and restore every "
             "element: your function changed the caller's x", _difference(in_place=True)),
 ]
@@ -111,6 +114,10 @@ BACKPROP_NORMS = [
             _chain("of a")),
     Mistake("relu'(a) is 0 at a = 0 exactly (torch's convention): use a > 0, not a >= 0",
             _chain("relu")),
+    Mistake("relu'(a) is 1 where a > 0 and 0 elsewhere (a step function), not np.sign(a), which "
+            "is -1 for a < 0", _chain("sign")),
+    Mistake("pair each W_k with its own layer's derivative phi'(a_k): walking down, reverse the "
+            "derivatives as well as the weights", _chain(ders_forward=True)),
     Mistake("relu'(a_k) is taken at the layer's PRE-activation a_k = W_k h_{k-1} (a_k > 0), not "
             "at its input h_{k-1}", _chain("input")),
     Mistake("return the norms in layer order l = 0 (input) .. L (output)", _chain(order=-1)),

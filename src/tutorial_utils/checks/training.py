@@ -77,16 +77,42 @@ def _steps(fn: Callable[..., Any], step: int, *args: Any) -> Any:
     try:
         return call(fn, *args)
     except Failure as failure:
-        raise Failure(f"step {step}: {failure.message}", failure.hint, failure.key) from None
+        message = f"step {step}: {failure.message}"
+        raise Failure(message, failure.hint, failure.key, failure.family) from None
 
 
 def _labels(names: tuple[str, ...], steps: int) -> tuple[str, ...]:
     return tuple(f"{name} after step {k}" for k in range(1, steps + 1) for name in names)
 
 
-def _fallback(labels: tuple[str, ...], hint: str) -> dict[str, str]:
-    """``hint`` for every parameters label: the last resort when no mistake matches."""
-    return {label: hint for label in labels if label.startswith("parameters")}
+STEP_HINT = (
+    "the loss and the norm are right but the step is not: clip with "
+    "clip_grad_norm_(model.parameters(), max_norm), the max_norm argument, then step once with "
+    "the optimizer passed in"
+)
+#: What each observed quantity is: the last resort when no mistake of the table matches.
+QUANTITIES = {
+    "loss": "loss is this batch's loss from the forward pass, before optimizer.step(), as a "
+    "number (.item())",
+    "grad_norm": "grad_norm is what clip_grad_norm_(model.parameters(), max_norm) returns: the "
+    "total L2 norm of all parameters' gradients together, before clipping (inf or NaN when a "
+    "gradient is not finite)",
+    "stepped": "stepped is True when optimizer.step() was taken and False when the norm was not "
+    "finite and the step was skipped",
+    "the scaler's scale": "the scale changes only in scaler.update(), called once per step after "
+    "scaler.step(optimizer): halved after an overflow, doubled after 2 good steps here",
+    "logged norms": "entry k is the total norm of all gradients after batch k's backward() "
+    "(clip_grad_norm_(model.parameters(), math.inf)), before that batch's optimizer.step()",
+    "parameters after the warm-up": "the norms are right but the model is not: take exactly one "
+    "optimizer.step() per batch, with the optimizer passed in, without clipping",
+    "parameters": STEP_HINT,
+}
+
+
+def _fallback(labels: tuple[str, ...]) -> dict[str, str]:
+    """Each label's entry of :data:`QUANTITIES` (the longest matching prefix)."""
+    return {k: QUANTITIES[max((q for q in QUANTITIES if k.startswith(q)), key=len)]
+            for k in labels if any(k.startswith(q) for q in QUANTITIES)}  # fmt: skip
 
 
 # ---------------------------------------------------------------------------------------------
@@ -121,6 +147,8 @@ def _train_step(kind: str = "correct") -> Callable[..., tuple[float, float]]:
     def train_step(model, loss_fn, optimizer, x, y, max_norm):  # type: ignore[no-untyped-def]
         params = list(model.parameters())
         max_norm = 1.0 if kind == "fixed max_norm" else max_norm
+        if kind == "new optimizer":
+            optimizer = type(optimizer)(params, lr=optimizer.param_groups[0]["lr"])
         stale = clip(params, max_norm) if kind == "clip stale" else None
         if kind not in ("no zero_grad", "zero_grad after step", "zero_grad after backward"):
             optimizer.zero_grad()
@@ -132,10 +160,11 @@ def _train_step(kind: str = "correct") -> Callable[..., tuple[float, float]]:
         if kind == "zero_grad after backward":
             optimizer.zero_grad()
         logged = _wrong_norm(kind, model) if kind in WRONG_NORMS else None
-        if kind in ("clip by value", "no clipping", "clip after step", "always rescale"):
+        if kind in ("clip by value", "no clipping", "clip after step", "always rescale", "divide"):
             norm = total_norm(_grads(model))
-            for g in _grads(model) if kind == "always rescale" else ():
-                g.mul_(max_norm / (norm + 1e-6))
+            coef = max_norm / (norm + 1e-6)
+            for g in _grads(model) if kind in ("always rescale", "divide") else ():
+                g.mul_(coef) if kind == "always rescale" else g.div_(torch.clamp(coef, max=1.0))
         if kind == "clip by value":
             torch.nn.utils.clip_grad_value_(params, max_norm)
         elif kind.startswith("per-parameter"):
@@ -157,6 +186,10 @@ def _train_step(kind: str = "correct") -> Callable[..., tuple[float, float]]:
     return train_step
 
 
+NEW_OPTIMIZER = (
+    "step with the optimizer passed in: a new one each step starts with empty state (momentum "
+    "buffers, Adam's m and v) and may miss its hyperparameters"
+)
 NO_GRADIENTS = (
     "clip_grad_norm_ found no gradients (norm 0): call it after backward(), on "
     "model.parameters() (the parameters, whose .grad it scales)"
@@ -198,20 +231,21 @@ TRAIN_STEP = [
       for kind in ("per-parameter", "per-parameter, last")),
     Mistake("never scale a gradient UP: the coefficient is min(1, max_norm / (norm + 1e-6)), "
             "as clip_grad_norm_ computes it", _train_step("always rescale")),
+    Mistake("clipping MULTIPLIES the gradients by min(1, max_norm / (norm + 1e-6)); dividing by "
+            "that coefficient scales them up", _train_step("divide")),
+    Mistake(NEW_OPTIMIZER, _train_step("new optimizer")),
     *(Mistake(hint, _train_step(kind)) for kind, hint in WRONG_NORMS.items()),
 ]
 # fmt: on
-STEP_HINT = (
-    "the loss and the norm are right but the step is not: clip with "
-    "clip_grad_norm_(model.parameters(), max_norm), the max_norm argument, then step once"
-)
 
 
-def _run_train_steps(train_step: Callable[..., Any], max_norm: float) -> tuple[np.ndarray, ...]:
+def _run_train_steps(
+    train_step: Callable[..., Any], max_norm: float, momentum: float
+) -> tuple[np.ndarray, ...]:
     """Three steps of SGD (its step shows the clipping) on the float64 model."""
     model = _model(double=True)
     x, y = _batch(1, dtype=torch.float64)
-    optimizer = torch.optim.SGD(model.parameters(), lr=0.05)
+    optimizer = torch.optim.SGD(model.parameters(), lr=0.05, momentum=momentum)
     out: list[np.ndarray] = []
     for step in (1, 2, 3):
         result = _steps(train_step, step, model, nn.MSELoss(), optimizer, x, y, max_norm)
@@ -223,11 +257,12 @@ def check_train_step(train_step: Callable[..., Any]) -> None:
     """Check ``train_step(model, loss_fn, optimizer, x, y, max_norm) -> (loss, grad_norm)``: clear
     the old gradients, forward, ``loss.backward()``, ``clip_grad_norm_`` to ``max_norm``, then
     ``optimizer.step()``; return the loss and the norm *before* clipping as numbers."""
-    notes = ((0.5, " (clipping active)"), (1e6, " (no clipping)"), (2.0, ""))
-    cases = [Case(f"3 steps of SGD, max_norm = {c:g}{note}", (c,)) for c, note in notes]
+    cases = [Case("3 steps of SGD, max_norm = 0.5 (clipping active)", (0.5, 0.0)),
+             Case("3 steps of SGD, max_norm = 1e+06 (no clipping)", (1e6, 0.0)),
+             Case("3 steps of SGD with momentum 0.9, max_norm = 2", (2.0, 0.9))]  # fmt: skip
     labels = _labels(("loss", "grad_norm", "parameters"), 3)
     run(Spec("check_train_step", cases, labels, (), TRAIN_STEP,
-             lambda c: _run_train_steps(_train_step(), c), formulas=_fallback(labels, STEP_HINT),
+             lambda *args: _run_train_steps(_train_step(), *args), formulas=_fallback(labels),
              invoke=lambda fn, case: _run_train_steps(fn, *case.args)), train_step)  # fmt: skip
 
 
@@ -238,6 +273,8 @@ def _safe_step(kind: str = "correct") -> Callable[..., tuple[float, float, bool]
     """The skip-step pattern as a student might write it; ``kind`` names the mistake."""
 
     def safe_step(model, loss_fn, optimizer, x, y, max_norm):  # type: ignore[no-untyped-def]
+        if kind == "new optimizer":
+            optimizer = type(optimizer)(model.parameters(), lr=optimizer.param_groups[0]["lr"])
         if kind != "no zero_grad":
             optimizer.zero_grad()
         max_norm = 1.0 if kind == "fixed max_norm" else max_norm
@@ -279,6 +316,7 @@ SAFE_STEP = [
             _safe_step("post-clip norm")),
     Mistake("return (loss, grad_norm, stepped) in this order", _safe_step("swapped")),
     Mistake("use the max_norm argument, not a fixed threshold", _safe_step("fixed max_norm")),
+    Mistake(NEW_OPTIMIZER, _safe_step("new optimizer")),
 ]
 # fmt: on
 
@@ -314,7 +352,7 @@ def check_safe_step(safe_step: Callable[..., Any]) -> None:
     cases = [Case(f"Adam, max_norm = {c:g}, batches: {s}", (s, c)) for s, c in sequences]
     run(Spec("check_safe_step", cases, _labels(names, 4), (), SAFE_STEP,
              lambda s, c: _run_safe_steps(_safe_step(), s, c), rtol=RTOL,
-             formulas=_fallback(_labels(names, 4), STEP_HINT),
+             formulas=_fallback(_labels(names, 4)),
              invoke=lambda fn, case: _run_safe_steps(fn, *case.args)), safe_step)  # fmt: skip
 
 
@@ -333,6 +371,7 @@ def _warmup(kind: str = "correct") -> Callable[..., list[float]]:
             loss = loss_fn(model(x), y)
             before = total_norm(_grads(model))
             loss.backward()
+            optimizer.zero_grad() if kind == "zero_grad after backward" else None
             params = list(model.parameters())
             if kind in ("norm before backward", "previous gradient"):
                 norm = before if kind == "norm before backward" else previous
@@ -343,7 +382,7 @@ def _warmup(kind: str = "correct") -> Callable[..., list[float]]:
             elif kind in WRONG_NORMS or kind == "first parameter":
                 norm = _wrong_norm(kind, model) if kind in WRONG_NORMS else params[0].grad.norm()
             else:
-                norm = clip(params, math.inf)
+                norm = clip(params, math.inf, math.inf if kind == "inf-norm" else 2.0)
             norm = total_norm(_grads(model)) if kind == "clipped norm" else norm
             norms.append(float(norm))
             optimizer.step() if kind != "no step" else None
@@ -357,6 +396,9 @@ def _warmup(kind: str = "correct") -> Callable[..., list[float]]:
 WARMUP = [
     Mistake("zero the gradients before each backward(): they accumulate in .grad",
             _warmup("no zero_grad")),
+    Mistake("call optimizer.zero_grad() at the START of each step, before backward(): after "
+            "backward() it wipes this batch's gradients (norm 0, no step)",
+            _warmup("zero_grad after backward")),
     Mistake("log the norm before clipping, and do not clip during the warm-up",
             _warmup("clipped norm")),
     Mistake("log the gradient norm, not the loss", _warmup("loss")),
@@ -374,17 +416,21 @@ WARMUP = [
               "cleared (or are the previous batch's)", _warmup(kind))
       for kind in ("norm before backward", "previous gradient")),
     *(Mistake(hint, _warmup(kind)) for kind, hint in WRONG_NORMS.items()),
+    Mistake("log the L2 norm: keep clip_grad_norm_'s norm_type (its third argument) at 2.0; only "
+            "max_norm is math.inf", _warmup("inf-norm")),
 ]
 # fmt: on
 
 
-def _run_warmup(warmup_norms: Callable[..., Any], n: int, lr: float) -> tuple[np.ndarray, ...]:
+def _run_warmup(
+    warmup_norms: Callable[..., Any], n: int, lr: float, momentum: float
+) -> tuple[np.ndarray, ...]:
     """``n`` minibatches of SGD: the logged norms and the parameters after the warm-up."""
     generator = torch.Generator().manual_seed(2)
     batches = [(torch.randn(8, 4, generator=generator), 3 * torch.randn(8, 1, generator=generator))
                for _ in range(n)]  # fmt: skip
     model = _model()
-    optimizer = torch.optim.SGD(model.parameters(), lr=lr)
+    optimizer = torch.optim.SGD(model.parameters(), lr=lr, momentum=momentum)
     result = call(warmup_norms, model, nn.MSELoss(), optimizer, batches)
     if isinstance(result, (list, tuple)) and any(np.ndim(v) for v in result):
         hint = "log the TOTAL norm of all parameters' gradients (what clip_grad_norm_ returns)"
@@ -401,12 +447,12 @@ def check_warmup_norms(warmup_norms: Callable[..., Any]) -> None:
     """Check ``warmup_norms(model, loss_fn, optimizer, batches) -> list of floats``: per batch one
     SGD step *without* clipping, logging the total gradient norm (what ``clip_grad_norm_`` with
     ``max_norm=math.inf`` returns) as a float."""
-    cases = [
-        Case(f"{n} minibatches of SGD, lr = {lr:g}", (n, lr)) for n, lr in ((6, 0.05), (3, 0.2))
-    ]
+    cases = [Case("6 minibatches of SGD, lr = 0.05", (6, 0.05, 0.0)),
+             Case("3 minibatches of SGD with momentum 0.9, lr = 0.2", (3, 0.2, 0.9))]  # fmt: skip
     run(Spec("check_warmup_norms", cases, ("logged norms", "parameters after the warm-up"), (),
-             WARMUP, lambda n, lr: _run_warmup(_warmup(), n, lr), rtol=RTOL,
+             WARMUP, lambda *args: _run_warmup(_warmup(), *args), rtol=RTOL,
              invoke=lambda fn, case: _run_warmup(fn, *case.args),
+             formulas=_fallback(("logged norms", "parameters after the warm-up")),
              shape_hint="return a list with one number per batch: the total gradient norm of "
                         "that step (what clip_grad_norm_ returns)"), warmup_norms)  # fmt: skip
 
@@ -440,7 +486,8 @@ def _amp(kind: str = "correct") -> Callable[..., tuple[float, float]]:
         norm = total_norm(_grads(model)) if kind == "post-clip norm" else norm
         norm = scaled if kind == "norm before unscale" else norm
         optimizer.step() if kind == "optimizer.step" else scaler.step(optimizer)
-        scaler.update() if kind != "no update" else None
+        for _ in range({"no update": 0, "update twice": 2}.get(kind, 1)):
+            scaler.update()
         return (scaled_loss if kind == "scaled loss" else loss).item(), norm.item()
 
     return amp_train_step
@@ -458,6 +505,8 @@ AMP = [
             "overflowed; optimizer.step() applied inf/NaN", _amp("optimizer.step")),
     Mistake("call scaler.update() after the step: it halves the scale after an overflow and "
             "grows it after a run of good steps", _amp("no update")),
+    Mistake("call scaler.update() once per step, after scaler.step(optimizer)",
+            _amp("update twice")),
     *(Mistake("back-propagate the SCALED loss: scaler.scale(loss).backward(); unscale_ then "
               "divided an unscaled gradient by S", _amp(kind))
       for kind in ("no scale", "never scale")),
@@ -513,9 +562,9 @@ def check_amp_train_step(amp_train_step: Callable[..., Any]) -> None:
             "3 steps, scale 2**24 (float16 overflow: skip, halve it), max_norm 1.5", (2.0**24, 1.5)
         ),
     ]
-    names = ("loss", "grad_norm", "parameters", "the scaler's scale")
-    run(Spec("check_amp_train_step", cases, _labels(names, 3), (), AMP,
-             lambda s, c: _run_amp(_amp(), s, c), rtol=RTOL,
+    labels = _labels(("loss", "grad_norm", "parameters", "the scaler's scale"), 3)
+    run(Spec("check_amp_train_step", cases, labels, (), AMP, formulas=_fallback(labels),
+             reference=lambda s, c: _run_amp(_amp(), s, c), rtol=RTOL,
              invoke=lambda fn, case: _run_amp(fn, *case.args)), amp_train_step)  # fmt: skip
 
 
