@@ -29,6 +29,8 @@ import _heldout_round8_numpy  # noqa: E402, F401
 import _heldout_round8_torch  # noqa: E402, F401
 import _heldout_round9_numpy  # noqa: E402, F401
 import _heldout_round9_torch  # noqa: E402, F401
+import _heldout_round10_numpy  # noqa: E402, F401
+import _heldout_round10_torch  # noqa: E402, F401
 from _heldout import ANSWERS, Answer, right, wrong  # noqa: E402
 from tutorial_utils import checks
 
@@ -2825,6 +2827,8 @@ def test_correct_answer_accepted(answer: Answer) -> None:
 KNOWN_GAPS = {
     "tr_r9_none_grad_crash": "fails only on a model with a parameter that gets no gradient; the "
     "task's models have none, and an earlier round counted the same pattern as correct",
+    "cbn_r10_nonfinite_zeros": "differs only on a NaN/inf gradient, which the clip_by_norm task "
+    "does not mention (clip_by_value and clip_by_global_norm state NaN behaviour and test it)",
 }
 
 

@@ -37,6 +37,7 @@ INT_HINT = (
 )
 SHAPE_HINT = "check the axes you reduce over and the shape you return (keepdims? flattened?)"
 Observed = dict[str, np.ndarray]
+_MISTAKE_RUNS: dict[tuple[str, str, int], Observed | Failure] = {}  # what each mistake gives
 
 
 @dataclass(frozen=True)
@@ -309,12 +310,12 @@ def diagnose(spec: Spec, student: Callable[..., Any], case: Case, failure: Failu
     if dtype_hint:
         return dtype_hint
     student_on = {id(c): _safe_observe(spec, student, c) for c in others}
-    runs: dict[tuple[int, int], Observed | Failure] = {}
 
     def theirs(mistake: Mistake, c: Case) -> Observed | Failure:
-        if (id(mistake), id(c)) not in runs:
-            runs[id(mistake), id(c)] = _safe_observe(spec, mistake.answer, c)
-        return runs[id(mistake), id(c)]
+        key = (spec.name, c.name, id(mistake))  # the scenarios are seeded: the same every call
+        if key not in _MISTAKE_RUNS:
+            _MISTAKE_RUNS[key] = _safe_observe(spec, mistake.answer, c)
+        return _MISTAKE_RUNS[key]
 
     def agrees(mistake: Mistake, c: Case, student_obs: Observed | Failure, loose: bool) -> bool:
         upto = _history(spec, c, student_obs) if loose else None
@@ -322,7 +323,8 @@ def diagnose(spec: Spec, student: Callable[..., Any], case: Case, failure: Failu
 
     found: list[tuple[int, str]] = []
     # Exact agreement first; then loosely: errors of the same type, and a hook's observations
-    # up to the student's first divergence (what follows it is its consequence).
+    # up to the student's first divergence (what follows it is its consequence). A loose match
+    # must hold on every other case too, or it is a coincidence.
     for loose in (False, True):
         for mistake in [] if found else spec.mistakes:
             if _agrees(theirs(mistake, case), exp, spec.rtol) or not agrees(
@@ -330,7 +332,8 @@ def diagnose(spec: Spec, student: Callable[..., Any], case: Case, failure: Failu
             ):
                 continue  # right in this case (no evidence), or not what the student did
             score = sum(agrees(mistake, c, student_on[id(c)], loose) for c in others)
-            found.append((score, mistake.hint))
+            if not loose or score == len(others):
+                found.append((score, mistake.hint))
     if found:
         best = max(score for score, _ in found)
         return "\nor: ".join(dict.fromkeys(hint for score, hint in found if score == best))
@@ -354,7 +357,7 @@ def _aliased(got: Observed) -> str | None:
         for b in labels[i + 1 :]:
             if np.shares_memory(got[a], got[b]):
                 how = "allocate a separate array for each (a = b = np.empty_like(m) makes one)"
-                return f"{a} and {b} are the same array (they share memory): {how}"
+                return f"{a} and {b} are the same array (aliases sharing memory): {how}"
     return None
 
 

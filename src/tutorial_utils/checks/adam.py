@@ -27,14 +27,16 @@ def _adam(p, g, m, v, v_max, t, lr, beta1, beta2, eps, wd, decoupled, amsgrad, *
     if wd and (not decoupled or wrong.get("l2_always")) and not wrong.get("decoupled_always"):
         g_m = g + wd * p
         g_v = g if wrong.get("l2_m_only") else g_m
+    elif wd and wrong.get("decay_constant"):
+        p = p - lr * wd
     elif wd and not wrong.get("decay_after"):
         p = p * (1 - (1.0 if wrong.get("decay_no_lr") else lr) * wd)
     w1 = 1 - beta1 if wrong.get("swap_m") else beta1
     new_m = w1 * m + (1 - w1) * g_m
     g_v = new_m if wrong.get("v_from_m") else g_v
-    new_v = beta2 * (v_max if wrong.get("v_from_vmax") else v) + (1 - beta2) * (
-        g_v if wrong.get("v_linear") else np.abs(g_v) if wrong.get("v_abs") else g_v * g_v
-    )
+    new_v = beta2 * (v_max if wrong.get("v_from_vmax") else v) + (
+        1 - w1 if wrong.get("v_beta1") else 1 - beta2
+    ) * (g_v if wrong.get("v_linear") else np.abs(g_v) if wrong.get("v_abs") else g_v * g_v)
     with_ = g * g if wrong.get("max_g2") else v if wrong.get("max_old_v") else new_v
     new_max = (np.minimum if wrong.get("minimum") else np.maximum)(v_max, with_)
     if wrong.get("scalar_max"):  # one number for every coordinate
@@ -112,6 +114,8 @@ _COMMON: list[tuple[str, dict[str, Any]]] = [  # (hint, mistake) for all three e
     ("subtract the update: Adam descends", {"sign": -1.0}),
     ("v is the moving average of the SQUARED gradient g * g", {"v_linear": True}),
     ("v is the moving average of the SQUARED gradient g * g, not of |g|", {"v_abs": True}),
+    ("v's update uses beta2 in both places: beta2 * v + (1 - beta2) * g * g (you wrote 1 - beta1)",
+     {"v_beta1": True}),
     ("v is the moving average of the squared GRADIENT g * g, not of the squared m",
      {"v_from_m": True}),
     ("update m and v first, then step with the NEW m_t and v_t (bias-corrected)",
@@ -178,6 +182,8 @@ ADAMW = _table("adamw", _COMMON[:8] + [
         ("torch's L2 term adds weight_decay * theta to the gradient, not 2 * weight_decay * theta",
          {"wd_factor": 2.0}),
         ("weight decay is missing", {"wd_factor": 0.0}),
+        ("the decoupled decay is proportional to theta: theta * (1 - lr * weight_decay), not "
+         "theta - lr * weight_decay", {"decay_constant": True}),
         ("the default weight_decay is 1e-2 (with decoupled=True), as in the task's signature and "
          "torch.optim.AdamW", {"zero_default_wd": True}),
 ])

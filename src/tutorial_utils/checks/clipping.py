@@ -26,9 +26,15 @@ def _pnorm(x: Any, p: float, flatten: bool = True) -> float:
     return float(np.max(x, initial=0.0) if p == np.inf else np.sum(x**p) ** (1 / p))
 
 
+def _powsum(x: Any, p: float) -> float:
+    """(sum |x|^p)^(1/p) taken literally, also at p = inf."""
+    return float(np.sum(np.abs(np.ravel(x)) ** p) ** (1 / p))
+
+
 def _global(gs: list, c: float, p: float = 2.0, **wrong: Any) -> tuple[list, float]:
     """Global-norm clipping with the mistakes named in ``wrong`` (for the table only)."""
-    norms = [_pnorm(g, wrong.get("tensor_p", p)) for g in gs]
+    literal = wrong.get("tensor_p") == np.inf  # the p-norm formula at p = inf
+    norms = [_powsum(g, p) if literal else _pnorm(g, wrong.get("tensor_p", p)) for g in gs]
     total = wrong["combine"](norms) if wrong.get("combine") else _pnorm(np.array(norms), p)
     coef = c / (total + wrong.get("eps", EPS)) if total + wrong.get("eps", EPS) > 0 else 1.0
     coef = 1.0 if wrong.get("branch") and total <= c else coef
@@ -50,9 +56,11 @@ def _agc(axes_of: Callable[[int], Any] = unit_axes, **wrong: bool) -> Callable[.
         for g, w in zip(grads, params):
             axes = axes_of(np.ndim(g))
             gn, wn = _l2(g, axes), _l2(w, axes)
-            floor = np.minimum if wrong.get("w_cap") else np.maximum
-            limit = clip_factor * (wn if wrong.get("no_w_floor") else floor(wn, eps))
-            scale = limit / (gn if wrong.get("no_g_floor") else np.maximum(gn, 1e-6))
+            floor = np.minimum if wrong.get("w_cap") else np.add if wrong.get("add") else np.maximum
+            rho, omega = (eps, clip_factor) if wrong.get("swap_rho_eps") else (clip_factor, eps)
+            limit = rho * (wn if wrong.get("no_w_floor") else floor(wn, omega))
+            g_floor = np.add if wrong.get("add_g") else np.maximum
+            scale = limit / (gn if wrong.get("no_g_floor") else g_floor(gn, 1e-6))
             scale = scale / clip_factor if wrong.get("no_rho") else scale
             scale = scale * clip_factor if wrong.get("rho_twice") else scale
             bound = limit / clip_factor if wrong.get("no_rho_condition") else limit
@@ -90,6 +98,8 @@ def _pe(**wrong: Any) -> Callable[..., np.ndarray]:
             total = g.sum(0) * min(1.0, max_norm / (float(_l2(g)) + EPS))
         elif axis is not None:
             total = (g * np.minimum(1.0, max_norm / (_l2(g, axis) + EPS))).sum(0)
+        elif wrong.get("einsum_two"):
+            total = np.minimum(1.0, max_norm / (norms + EPS)).sum() * g.sum(0)
         elif wrong.get("no_eps"):
             total = np.where(norms > max_norm, g * max_norm / norms, g).sum(0)
         else:
@@ -151,6 +161,9 @@ NORM = [
     Mistake("torch's coefficient min(max_norm / (norm + 1e-6), 1) is applied always, with no "
             "if: at norm == max_norm it still shrinks the gradient by about 1e-6",
             lambda g, c: g * (c / (float(_l2(g)) + EPS)) if _l2(g) > c else g.copy()),
+    Mistake("max_norm = 0 clips everything to zero (the coefficient min(0 / (norm + 1e-6), 1) is "
+            "0); it does not switch clipping off",
+            lambda g, c: g.copy() if c == 0 else ref.clip_by_norm(g, c)),
     Mistake("this is TensorFlow's g * c / max(norm, c); torch's coefficient is "
             "min(max_norm / (norm + 1e-6), 1)",
             lambda g, c: g * c / max(float(_l2(g)), c) if c > 0 else 0 * g),
@@ -213,6 +226,14 @@ GLOBAL = [
               "3-D arrays are refused", lambda gs, c, p=2.0, norm=norm: _global(
                   gs, c, p, combine=lambda n: _pnorm(np.array([norm(g, p) for g in gs]), p)))
       for norm in (lambda g, p: _pnorm(g, p, False), lambda g, p: np.linalg.norm(g, ord=p))),
+    Mistake("flatten each gradient before joining them, np.concatenate([np.ravel(g) for g in "
+            "grads]): arrays of different ranks (0-d included) cannot be concatenated as they are",
+            lambda gs, c, p=2.0: _global(
+                gs, c, p, combine=lambda _: _pnorm(np.concatenate(gs), p))),
+    Mistake("the inf-norm is max |g|: (sum |g|^p)^(1/p) breaks at p = inf (it gives 1, 0 or inf), "
+            "so treat norm_type = inf separately", lambda gs, c, p=2.0: _global(
+                gs, c, p, tensor_p=p, combine=lambda n: _powsum(n, p)) if p == np.inf
+            else _global(gs, c, p)),
     Mistake("min(1.0, coef) returns 1.0 when coef is NaN: use min(coef, 1.0) or np.minimum, so "
             "that a NaN norm gives NaN gradients, as torch does",
             lambda gs, c, p=2.0: _global(gs, c, p, min_first=True)),
@@ -250,6 +271,11 @@ AGC = [
             _agc(rho_twice=True)),
     Mistake("floor the weight norm from below, max(||W_i||, eps), not min(||W_i||, eps) (a cap)",
             _agc(w_cap=True)),
+    Mistake("floor the weight norm with max(||W_i||, eps), not ||W_i|| + eps", _agc(add=True)),
+    Mistake("floor the gradient norm with max(||G_i||, 1e-6), not ||G_i|| + 1e-6",
+            _agc(add_g=True)),
+    Mistake("the limit is clip_factor * max(||W_i||, eps): clip_factor multiplies and eps is the "
+            "floor (you swapped them)", _agc(swap_rho_eps=True)),
     Mistake("floor the gradient norm in the denominator: max(||G_i||, 1e-6)",
             _agc(no_g_floor=True)),
     Mistake("clip only the units with ||G_i|| > limit; min(limit / max(||G_i||, 1e-6), 1) "
@@ -282,6 +308,8 @@ PER_EXAMPLE = [
     Mistake("add the noise to the SUM, then divide everything by B", _pe(noise_after=True)),
     Mistake("draw N(0, (sigma*C)^2) noise from rng when noise_multiplier > 0",
             _pe(noise="none")),
+    Mistake("weight each example's gradient by ITS OWN factor, then sum over the batch: sum_i f_i "
+            "g_i (einsum 'i,i...->...'), not (sum_i f_i) (sum_i g_i)", _pe(einsum_two=True)),
     Mistake("draw ONE noise vector of the shape of one gradient and add it to the sum, not one "
             "per example (their sum has sqrt(B) times the standard deviation)",
             _pe(noise_per_example=True)),
@@ -313,6 +341,7 @@ def check_clip_by_value(clip_by_value: Callable[..., Any]) -> None:
         Case("tiny scale (1e-8)", ([g * 1e-8 for g in base], 3e-9)),
         Case("huge scale (1e8)", ([g * 1e8 for g in base], 5e7)),
         Case("a NaN element stays NaN, as in torch", ([np.array([0.5, np.nan, -3.0])], 1.0)),
+        Case("two gradients of the same shape", ([base[1], -2.0 * base[1]], 1.0)),
     ]
     run(Spec("check_clip_by_value", cases, ["result"], ("grads",), VALUE, ref.clip_by_value,
              new_arrays=True, close_hint="compute in float64"), clip_by_value)

@@ -56,7 +56,8 @@ def _chain(derivative: str = "true", order: int = 1, **wrong: Any) -> Callable:
         g = np.asarray(grad_output, dtype=np.float64)
         out = [np.linalg.norm(g)]
         for W, d in zip(reversed(weights), ders if wrong.get("ders_forward") else reversed(ders)):
-            g = (W if wrong.get("no_transpose") else W.T) @ (d * g)
+            W = W if wrong.get("no_transpose") else W.T
+            g = (W @ g) * d if wrong.get("derivative_after") else W @ (d * g)
             out.append(np.linalg.norm(g))
         result = np.array(out[::-order]) ** (2 if wrong.get("square") else 1)
         return result[wrong.get("keep", slice(None))]
@@ -116,6 +117,8 @@ BACKPROP_NORMS = [
             _chain("relu")),
     Mistake("relu'(a) is 1 where a > 0 and 0 elsewhere (a step function), not np.sign(a), which "
             "is -1 for a < 0", _chain("sign")),
+    Mistake("multiply by phi'(a_k) BEFORE the matrix product: dL/dh_{k-1} = W_k.T @ (phi'(a_k) * "
+            "dL/dh_k), not (W_k.T @ dL/dh_k) * phi'(a_k)", _chain(derivative_after=True)),
     Mistake("pair each W_k with its own layer's derivative phi'(a_k): walking down, reverse the "
             "derivatives as well as the weights", _chain(ders_forward=True)),
     Mistake("relu'(a_k) is taken at the layer's PRE-activation a_k = W_k h_{k-1} (a_k > 0), not "

@@ -174,6 +174,8 @@ def _train_step(kind: str = "correct") -> Callable[..., tuple[float, float]]:
             types = {"inf-norm": math.inf, "norm_type = max_norm": max_norm}
             norm = clip(params, max_norm, types.get(kind, 2.0))
         norm = total_norm(_grads(model)) if kind == "post-clip norm" else norm
+        if kind == "skip when clipped" and norm > max_norm:
+            return loss.item(), norm.item()
         optimizer.step()
         if kind == "zero_grad after step":
             optimizer.zero_grad()
@@ -191,7 +193,7 @@ NEW_OPTIMIZER = (
     "buffers, Adam's m and v) and may miss its hyperparameters"
 )
 NO_GRADIENTS = (
-    "clip_grad_norm_ found no gradients (norm 0): call it after backward(), on "
+    "clip_grad_norm_ found no gradients (norm 0): call it after loss.backward(), on "
     "model.parameters() (the parameters, whose .grad it scales)"
 )
 # fmt: off
@@ -234,6 +236,8 @@ TRAIN_STEP = [
     Mistake("clipping MULTIPLIES the gradients by min(1, max_norm / (norm + 1e-6)); dividing by "
             "that coefficient scales them up", _train_step("divide")),
     Mistake(NEW_OPTIMIZER, _train_step("new optimizer")),
+    Mistake("always take the step: clipping rescales a large gradient, it does not skip the step "
+            "(skip only a non-finite norm, as in Task 2)", _train_step("skip when clipped")),
     *(Mistake(hint, _train_step(kind)) for kind, hint in WRONG_NORMS.items()),
 ]
 # fmt: on
@@ -283,8 +287,9 @@ def _safe_step(kind: str = "correct") -> Callable[..., tuple[float, float, bool]
         params = list(model.parameters())
         norm = total_norm(_grads(model)) if kind == "no clipping" else clip(params, max_norm)
         norm = total_norm(_grads(model)) if kind == "post-clip norm" else norm
-        finite = not bool(torch.isnan(norm)) if kind == "isnan only" else bool(torch.isfinite(norm))
-        if finite or kind in ("always step", "step then check"):
+        tests = {"isnan only": torch.isnan, "isinf only": torch.isinf}  # what the check misses
+        finite = not bool(tests[kind](norm)) if kind in tests else bool(torch.isfinite(norm))
+        if (finite and kind != "no step") or kind in ("always step", "step then check"):
             optimizer.step()
         if not finite and kind != "no zero_grad on skip":
             optimizer.zero_grad()
@@ -304,6 +309,8 @@ SAFE_STEP = [
             "have poisoned the parameters and Adam's m and v", _safe_step("step then check")),
     Mistake("skip on inf too: torch.isnan(inf) is False; test torch.isfinite(norm)",
             _safe_step("isnan only")),
+    Mistake("skip on NaN too: any comparison with NaN is False (n == float('nan') never holds); "
+            "test torch.isfinite(norm) or math.isfinite(n)", _safe_step("isinf only")),
     Mistake("stepped is True when the step was TAKEN (finite norm) and False when skipped",
             _safe_step("stepped inverted")),
     Mistake("call optimizer.zero_grad() when you skip, so no NaN/inf gradients are left behind",
@@ -317,6 +324,8 @@ SAFE_STEP = [
     Mistake("return (loss, grad_norm, stepped) in this order", _safe_step("swapped")),
     Mistake("use the max_norm argument, not a fixed threshold", _safe_step("fixed max_norm")),
     Mistake(NEW_OPTIMIZER, _safe_step("new optimizer")),
+    Mistake("take optimizer.step() when the norm is finite: your function returned before "
+            "stepping", _safe_step("no step")),
 ]
 # fmt: on
 
@@ -465,6 +474,8 @@ def _amp(kind: str = "correct") -> Callable[..., tuple[float, float]]:
 
     def amp_train_step(model, loss_fn, optimizer, scaler, x, y, max_norm):  # type: ignore[no-untyped-def]
         params = list(model.parameters())
+        if kind == "new scaler":
+            scaler = torch.amp.GradScaler("cpu")
         max_norm = 1.0 if kind == "fixed max_norm" else max_norm
         if kind != "no zero_grad":
             optimizer.zero_grad()
@@ -474,6 +485,7 @@ def _amp(kind: str = "correct") -> Callable[..., tuple[float, float]]:
         norm = clip(params, max_norm) if kind == "clip before backward" else None
         scaled_loss = loss if kind == "never scale" else scaler.scale(loss)
         (loss if kind == "no scale" else scaled_loss).backward()
+        optimizer.zero_grad() if kind == "zero_grad after backward" else None
         scaled = total_norm(_grads(model))
         if kind == "clip before unscale":
             norm = clip(params, max_norm)
@@ -486,6 +498,7 @@ def _amp(kind: str = "correct") -> Callable[..., tuple[float, float]]:
         norm = total_norm(_grads(model)) if kind == "post-clip norm" else norm
         norm = scaled if kind == "norm before unscale" else norm
         optimizer.step() if kind == "optimizer.step" else scaler.step(optimizer)
+        optimizer.step() if kind == "both steps" else None
         for _ in range({"no update": 0, "update twice": 2}.get(kind, 1)):
             scaler.update()
         return (scaled_loss if kind == "scaled loss" else loss).item(), norm.item()
@@ -507,6 +520,13 @@ AMP = [
             "grows it after a run of good steps", _amp("no update")),
     Mistake("call scaler.update() once per step, after scaler.step(optimizer)",
             _amp("update twice")),
+    Mistake("step once, with scaler.step(optimizer) only: optimizer.step() as well updates twice "
+            "(and applies an overflowed step)", _amp("both steps")),
+    Mistake("use the scaler passed in: a new GradScaler each step restarts its scale and its "
+            "count of good steps", _amp("new scaler")),
+    Mistake("call optimizer.zero_grad() at the START of the step, before backward(): after "
+            "backward() it wipes the gradients, so scaler.step finds none (no inf checks)",
+            _amp("zero_grad after backward")),
     *(Mistake("back-propagate the SCALED loss: scaler.scale(loss).backward(); unscale_ then "
               "divided an unscaled gradient by S", _amp(kind))
       for kind in ("no scale", "never scale")),
