@@ -8,6 +8,8 @@ hint, else float32 rounding, a constant factor or the quantity's formula is name
 from __future__ import annotations
 
 import copy
+import inspect
+import re
 import signal
 import sys
 import threading
@@ -82,7 +84,8 @@ class Spec:
 
 class Failure(Exception):
     """A failed case: ``message`` is shown; mistakes failing with the same ``key`` match, and
-    failing with the same ``family`` (e.g. the exception type) match more loosely."""
+    failing with the same ``family`` (e.g. an error's type and message but for its numbers) match
+    more loosely."""
 
     def __init__(self, message: str, hint: str | None = None, key: str | None = None,
                  family: str | None = None) -> None:  # fmt: skip
@@ -118,7 +121,8 @@ def call(fn: Callable[..., Any], *args: Any, **kwargs: Any) -> Any:
     except Exception as error:  # noqa: BLE001 - any failure of the student's code is feedback
         name = type(error).__name__
         message = f"your function raised {name}: {error}"
-        raise Failure(message, family=f"raised {name}") from error
+        family = f"raised {name}: " + re.sub(r"\d+", "#", str(error))  # shapes and sizes vary
+        raise Failure(message, family=family) from error
     finally:
         if timer:
             signal.setitimer(signal.ITIMER_REAL, 0)
@@ -163,7 +167,8 @@ def coerce(result: Any, returns: Any, expected: Any) -> Iterator[tuple[str, np.n
             message = f"{returns[0]} should be a list of arrays, got {_describe(result)}"
             raise Failure(message, "build a list: [... for g in grads]")
         if len(result) != len(expected):
-            raise Failure(f"{returns[0]} has {len(result)} items, expected {len(expected)}")
+            message = f"{returns[0]} has {len(result)} items, expected {len(expected)}"
+            raise Failure(message, "return one result per item of the input list, in its order")
         for i, (item, exp) in enumerate(zip(result, expected)):
             yield from coerce(item, f"{returns[0]}[{i}]", exp)
     else:
@@ -307,6 +312,7 @@ def diagnose(spec: Spec, student: Callable[..., Any], case: Case, failure: Failu
     mine: Observed | Failure = failure if got is None else got
     exp, others = _expected_arrays(spec, case), [c for c in spec.cases if c is not case]
     dtype_hint = None if got is None else _dtype_hint(spec, case, got) or _aliased(got)
+    dtype_hint = dtype_hint or (None if got is None else _rounded(got, exp))
     if dtype_hint:
         return dtype_hint
     student_on = {id(c): _safe_observe(spec, student, c) for c in others}
@@ -322,17 +328,19 @@ def diagnose(spec: Spec, student: Callable[..., Any], case: Case, failure: Failu
         return _agrees(student_obs, theirs(mistake, c), spec.rtol, upto, loose)
 
     found: list[tuple[int, str]] = []
-    # Exact agreement first; then loosely: errors of the same type, and a hook's observations
-    # up to the student's first divergence (what follows it is its consequence). A loose match
-    # must hold on every other case too, or it is a coincidence.
+    # Exact agreement first; then loosely: errors of the same family, and a hook's observations
+    # up to the student's first divergence (what follows it is its consequence). A loose match,
+    # and any match of a hook's scenario, must hold loosely on every other case too, or it is a
+    # coincidence (two unclipped SGD steps equal one step clipped at twice the threshold).
     for loose in (False, True):
         for mistake in [] if found else spec.mistakes:
             if _agrees(theirs(mistake, case), exp, spec.rtol) or not agrees(
                 mistake, case, mine, loose
             ):
                 continue  # right in this case (no evidence), or not what the student did
-            score = sum(agrees(mistake, c, student_on[id(c)], loose) for c in others)
-            if not loose or score == len(others):
+            strict = loose or spec.invoke is not None
+            if not strict or all(agrees(mistake, c, student_on[id(c)], True) for c in others):
+                score = sum(agrees(mistake, c, student_on[id(c)], loose) for c in others)
                 found.append((score, mistake.hint))
     if found:
         best = max(score for score, _ in found)
@@ -346,8 +354,82 @@ def diagnose(spec: Spec, student: Callable[..., Any], case: Case, failure: Failu
     if _f32(got[label]) and not _f32(exp[label]) and _within(got[label], exp[label], 1e-5):
         return FLOAT32_HINT
     note = spec.note(case, got, exp) if spec.note else None
+    note = note or _fixed_argument(spec, student, case, got) or _edge_entry(got[label], exp[label])
     ratio = ratio_hint(got[label], exp[label], spec.close_hint)
     return note or ratio or failure.hint or spec.formulas.get(label)
+
+
+def _fixed_argument(
+    spec: Spec, student: Callable[..., Any], case: Case, got: Observed
+) -> str | None:
+    """Name a numeric argument that the student's result ignores: the reference with that
+    argument replaced by a common fixed value (1, 0.5, 0.1, ...) gives the student's result."""
+    if spec.reference is None or spec.invoke is not None:
+        return None
+    try:
+        names = list(inspect.signature(student).parameters)
+    except (TypeError, ValueError):
+        return None
+    slots: list[tuple[int | str, str]] = [
+        (i, names[i] if i < len(names) else f"argument {i + 1}") for i in range(len(case.args))
+    ]
+    slots += [(k, k) for k in case.kwargs]
+    for slot, name in slots:
+        value = case.args[slot] if isinstance(slot, int) else case.kwargs[slot]
+        if isinstance(value, bool) or not isinstance(value, (int, float)):
+            continue
+        for fixed in (1.0, 0.5, 0.1, 0.01, 1e-3, 1e-5, 1e-8, 0.9, 0.999, 2.0):
+            if fixed == value:
+                continue
+            args, kwargs = copy.deepcopy((list(case.args), dict(case.kwargs)))
+            if isinstance(slot, int):
+                args[slot] = fixed
+            else:
+                kwargs[slot] = fixed
+            try:
+                exp = spec.reference(*args, **kwargs)
+                same = all(
+                    _within(got[k], a, spec.rtol) for k, a, _ in coerce(exp, spec.returns, exp)
+                )
+            except Exception:  # noqa: BLE001 - a reference refusing the value is no evidence
+                continue
+            if same:
+                return (
+                    f"use the argument {name} you are given ({value:g} here), not a fixed {fixed:g}"
+                )
+    return None
+
+
+def _edge_entry(got: np.ndarray, exp: np.ndarray) -> str | None:
+    """Name a result wrong only at the first (or last) index along an axis: a loop bound."""
+    if got.shape != exp.shape or got.ndim == 0:
+        return None
+    wrong = ~np.isclose(got.astype(np.float64), exp.astype(np.float64), rtol=1e-9, atol=0.0)
+    for axis, n in enumerate(exp.shape):
+        if n < 3 or not wrong.any():
+            continue
+        inner = np.moveaxis(wrong, axis, 0)
+        for index, bound in ((0, "range(1, n) skips index 0"), (n - 1, "range(n - 1) stops early")):
+            if inner[index].any() and not np.delete(inner, index, axis=0).any():
+                where = "first" if index == 0 else "last"
+                return (
+                    f"only the {where} entry along axis {axis} is wrong: check your loop ({bound}?)"
+                )
+    return None
+
+
+def _rounded(got: Observed, exp: Observed) -> str | None:
+    """Name a result that is the expected one rounded or truncated (round(x, 3), int(x))."""
+    for label, e in exp.items():
+        g = got.get(label)
+        if g is None or g.shape != e.shape or _within(g, e, RTOL) or not np.all(np.isfinite(e)):
+            continue
+        near = bool(np.all(np.abs(g - e) <= 0.25 * np.abs(e)))
+        cut = [np.round(e, d) for d in range(7)] + [np.trunc(e)]
+        if near and any(np.array_equal(g, c) for c in cut):
+            return (f"{label} is rounded or truncated: return the full-precision value (no "
+                    "round(), int() or formatting)")  # fmt: skip
+    return None
 
 
 def _aliased(got: Observed) -> str | None:
@@ -392,6 +474,11 @@ def ratio_hint(got: np.ndarray, expected: np.ndarray, close_hint: str) -> str | 
         return None
     if _within(got, expected, RTOL):
         return None  # equal: this quantity is not where the difference is
+    if not _within(expected, np.ones_like(expected), 1e-6):
+        if _within(got, expected**2, 1e-6):
+            return "your result is the square of the expected one: a missing square root?"
+        if np.all(expected >= 0) and _within(got, np.sqrt(expected), 1e-6):
+            return "your result is the square root of the expected one: an extra square root?"
     factor = float(np.sum(got * expected)) / denom
     if factor == 0.0 or not _within(got, factor * expected, 1e-4):
         return None
@@ -400,8 +487,12 @@ def ratio_hint(got: np.ndarray, expected: np.ndarray, close_hint: str) -> str | 
         return f"your result is close but not equal ({difference}): {close_hint}"
     if factor < 0:
         return f"your result is {factor:.3g} times the expected one: check the sign"
-    if expected.size <= 1:
-        return None  # any wrong number is a multiple of the right one: "1.67x" would say nothing
+    if expected.size <= 1:  # any wrong number is a multiple of the right one; name whole ones
+        whole = [(n, w) for n, w in ((factor, "times"), (1 / factor, "times smaller than"))
+                 if n >= 2 and abs(n - round(n)) < 1e-6 * n]  # fmt: skip
+        return (
+            f"your result is {round(whole[0][0])} {whole[0][1]} the expected one" if whole else None
+        )
     return (
         f"your result is {1 / factor:.3g}x too small"
         if factor < 1

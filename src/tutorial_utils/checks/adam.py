@@ -36,7 +36,8 @@ def _adam(p, g, m, v, v_max, t, lr, beta1, beta2, eps, wd, decoupled, amsgrad, *
     g_v = new_m if wrong.get("v_from_m") else g_v
     new_v = beta2 * (v_max if wrong.get("v_from_vmax") else v) + (
         1 - w1 if wrong.get("v_beta1") else 1 - beta2
-    ) * (g_v if wrong.get("v_linear") else np.abs(g_v) if wrong.get("v_abs") else g_v * g_v)
+    ) * (g_v if wrong.get("v_linear") else np.abs(g_v) if wrong.get("v_abs") else
+         np.dot(g_v, g_v) if wrong.get("dot") else g_v * g_v)  # fmt: skip
     with_ = g * g if wrong.get("max_g2") else v if wrong.get("max_old_v") else new_v
     new_max = (np.minimum if wrong.get("minimum") else np.maximum)(v_max, with_)
     if wrong.get("scalar_max"):  # one number for every coordinate
@@ -114,6 +115,8 @@ _COMMON: list[tuple[str, dict[str, Any]]] = [  # (hint, mistake) for all three e
     ("subtract the update: Adam descends", {"sign": -1.0}),
     ("v is the moving average of the SQUARED gradient g * g", {"v_linear": True}),
     ("v is the moving average of the SQUARED gradient g * g, not of |g|", {"v_abs": True}),
+    ("square element by element, g * g or g**2: np.dot(g, g) is a matrix product",
+     {"dot": True}),
     ("v's update uses beta2 in both places: beta2 * v + (1 - beta2) * g * g (you wrote 1 - beta1)",
      {"v_beta1": True}),
     ("v is the moving average of the squared GRADIENT g * g, not of the squared m",
@@ -164,7 +167,7 @@ AMSGRAD = _table("amsgrad", _COMMON + [
         ("work on new arrays: new_v_max = np.maximum(v_max, new_v), not np.maximum(..., "
          "out=v_max) (the caller's v_max changed)", {"in_place": "v_max"}),
 ])
-ADAMW = _table("adamw", _COMMON[:8] + [
+ADAMW = _table("adamw", _COMMON + [
         ("decoupled=True is AdamW: shrink theta by (1 - lr * weight_decay) and give Adam the "
          "plain gradient; adding weight_decay * theta to the gradient is the L2 penalty",
          {"l2_always": True}),

@@ -102,6 +102,8 @@ def _pe(**wrong: Any) -> Callable[..., np.ndarray]:
             total = np.minimum(1.0, max_norm / (norms + EPS)).sum() * g.sum(0)
         elif wrong.get("no_eps"):
             total = np.where(norms > max_norm, g * max_norm / norms, g).sum(0)
+        elif wrong.get("list_sum"):  # sum() of a list of arrays... written with + on lists
+            total = np.concatenate(list(g * np.minimum(1.0, max_norm / (norms + EPS))))
         else:
             total = (g * np.minimum(1.0, max_norm / (norms + EPS))).sum(0)
         if (sigma > 0 or wrong.get("always_draw")) and wrong.get("noise") != "none":
@@ -113,6 +115,7 @@ def _pe(**wrong: Any) -> Callable[..., np.ndarray]:
                 noise = source.normal(0.0, std, g.shape).sum(0)
             else:
                 noise = source.normal(0.0, std, total.shape)
+            noise = source.normal(std, 1.0, total.shape) if wrong.get("loc") else noise
             if wrong.get("noise_after"):
                 return total / b + noise
             total = total + noise
@@ -161,6 +164,8 @@ NORM = [
     Mistake("torch's coefficient min(max_norm / (norm + 1e-6), 1) is applied always, with no "
             "if: at norm == max_norm it still shrinks the gradient by about 1e-6",
             lambda g, c: g * (c / (float(_l2(g)) + EPS)) if _l2(g) > c else g.copy()),
+    Mistake("use true division /: max_norm // norm is floor division (0 whenever max_norm < norm)",
+            lambda g, c: g * min(c // (float(_l2(g)) + EPS), 1.0)),
     Mistake("max_norm = 0 clips everything to zero (the coefficient min(0 / (norm + 1e-6), 1) is "
             "0); it does not switch clipping off",
             lambda g, c: g.copy() if c == 0 else ref.clip_by_norm(g, c)),
@@ -310,6 +315,10 @@ PER_EXAMPLE = [
             _pe(noise="none")),
     Mistake("weight each example's gradient by ITS OWN factor, then sum over the batch: sum_i f_i "
             "g_i (einsum 'i,i...->...'), not (sum_i f_i) (sum_i g_i)", _pe(einsum_two=True)),
+    Mistake("rng.normal(loc, scale, size): the mean comes first, so draw rng.normal(0.0, sigma * "
+            "C, size)", _pe(loc=True)),
+    Mistake("add the clipped gradients (np.sum(..., axis=0) or +=): + on Python lists "
+            "concatenates them", _pe(list_sum=True)),
     Mistake("draw ONE noise vector of the shape of one gradient and add it to the sum, not one "
             "per example (their sum has sqrt(B) times the standard deviation)",
             _pe(noise_per_example=True)),

@@ -90,6 +90,8 @@ NUMERICAL_GRADIENT = [
 LINEAR_BACKWARD = [
     Mistake("grad_W has W's shape (out, in): grad_out.T @ x, not x.T @ grad_out",
             lambda x, W, b, G: (G @ W, x.T @ G, G.sum(0))),
+    Mistake("sum over ALL rows of grad_out (grad_out.sum(axis=0)): the batch size is not fixed",
+            lambda x, W, b, G: (G @ W, G.T @ x, G[:4].sum(0))),
     Mistake("b is added to every row, so its gradient is the SUM of grad_out over the batch",
             lambda x, W, b, G: (G @ W, G.T @ x, G.mean(0))),
     Mistake("sum over the batch, do not average (the loss is a sum over rows of grad_out * Y)",
@@ -123,6 +125,8 @@ BACKPROP_NORMS = [
             "derivatives as well as the weights", _chain(ders_forward=True)),
     Mistake("relu'(a_k) is taken at the layer's PRE-activation a_k = W_k h_{k-1} (a_k > 0), not "
             "at its input h_{k-1}", _chain("input")),
+    Mistake("loop over the layers you are given (len(weights)), not a fixed number",
+            lambda ws, x, g, act="tanh": _chain()([ws[k] for k in range(30)], x, g, act)),
     Mistake("return the norms in layer order l = 0 (input) .. L (output)", _chain(order=-1)),
     Mistake("return the Euclidean norms, not their squares", _chain(square=True)),
     Mistake("include both ends: L + 1 norms, from the input h_0 to the output h_L (the input's "

@@ -292,7 +292,8 @@ def _safe_step(kind: str = "correct") -> Callable[..., tuple[float, float, bool]
         if (finite and kind != "no step") or kind in ("always step", "step then check"):
             optimizer.step()
         if not finite and kind != "no zero_grad on skip":
-            optimizer.zero_grad()
+            optimizer.zero_grad(set_to_none=kind != "zero and step")
+            optimizer.step() if kind == "zero and step" else None
         stepped = (not finite) if kind == "stepped inverted" else finite or kind == "always step"
         result = (loss.item(), norm.item(), stepped)
         return (result[0], result[2], result[1]) if kind == "swapped" else result
@@ -324,6 +325,8 @@ SAFE_STEP = [
     Mistake("return (loss, grad_norm, stepped) in this order", _safe_step("swapped")),
     Mistake("use the max_norm argument, not a fixed threshold", _safe_step("fixed max_norm")),
     Mistake(NEW_OPTIMIZER, _safe_step("new optimizer")),
+    Mistake("skip optimizer.step() altogether: a step with zeroed gradients still moves the "
+            "parameters (Adam's m and v, and momentum, keep pushing)", _safe_step("zero and step")),
     Mistake("take optimizer.step() when the norm is finite: your function returned before "
             "stepping", _safe_step("no step")),
 ]
@@ -396,7 +399,9 @@ def _warmup(kind: str = "correct") -> Callable[..., list[float]]:
             norms.append(float(norm))
             optimizer.step() if kind != "no step" else None
             optimizer.zero_grad() if kind == "zero_grad at the end" else None
-        return norms
+        if kind == "running average":
+            return [sum(norms[: k + 1]) / (k + 1) for k in range(len(norms))]
+        return [norms[-1]] * len(norms) if kind == "last repeated" else norms
 
     return warmup_norms
 
@@ -408,6 +413,10 @@ WARMUP = [
     Mistake("call optimizer.zero_grad() at the START of each step, before backward(): after "
             "backward() it wipes this batch's gradients (norm 0, no step)",
             _warmup("zero_grad after backward")),
+    Mistake("log each step's own norm, not the running average of the norms so far",
+            _warmup("running average")),
+    Mistake("append each batch's norm inside the loop: every entry is the last batch's norm",
+            _warmup("last repeated")),
     Mistake("log the norm before clipping, and do not clip during the warm-up",
             _warmup("clipped norm")),
     Mistake("log the gradient norm, not the loss", _warmup("loss")),
@@ -489,7 +498,8 @@ def _amp(kind: str = "correct") -> Callable[..., tuple[float, float]]:
         scaled = total_norm(_grads(model))
         if kind == "clip before unscale":
             norm = clip(params, max_norm)
-        if kind not in ("no unscale", "clip before backward", "manual unscale"):
+        unscaled = kind not in ("no unscale", "no unscale, norm / S", "clip before backward")
+        if unscaled and kind != "manual unscale":
             scaler.unscale_(optimizer)
         for g in _grads(model) if kind in ("unscale twice", "manual unscale") else ():
             g.div_(scaler.get_scale())
@@ -497,6 +507,7 @@ def _amp(kind: str = "correct") -> Callable[..., tuple[float, float]]:
             norm = clip(params, max_norm)
         norm = total_norm(_grads(model)) if kind == "post-clip norm" else norm
         norm = scaled if kind == "norm before unscale" else norm
+        norm = norm / scaler.get_scale() if kind == "no unscale, norm / S" else norm
         optimizer.step() if kind == "optimizer.step" else scaler.step(optimizer)
         optimizer.step() if kind == "both steps" else None
         for _ in range({"no update": 0, "update twice": 2}.get(kind, 1)):
@@ -510,9 +521,9 @@ def _amp(kind: str = "correct") -> Callable[..., tuple[float, float]]:
 AMP = [
     Mistake("call scaler.unscale_(optimizer) BEFORE clip_grad_norm_: you clipped the scaled "
             "gradient S*g, i.e. the true gradient at max_norm / S", _amp("clip before unscale")),
-    Mistake("unscale before clipping (scaler.unscale_(optimizer)): without it the clip acted on "
-            "the scaled gradient S*g (scaler.step unscales only after your clip)",
-            _amp("no unscale")),
+    *(Mistake("unscale before clipping (scaler.unscale_(optimizer)): without it the clip acted "
+              "on the scaled gradient S*g (scaler.step unscales only after your clip)", _amp(kind))
+      for kind in ("no unscale", "no unscale, norm / S")),
     Mistake(NO_GRADIENTS + " (here scaler.scale(loss).backward())", _amp("clip before backward")),
     Mistake("step with scaler.step(optimizer), which skips the update when the gradients "
             "overflowed; optimizer.step() applied inf/NaN", _amp("optimizer.step")),
@@ -570,6 +581,19 @@ def _run_amp(
     return tuple(out)
 
 
+def _scaled_note(case: Case, got: dict[str, np.ndarray], exp: dict[str, np.ndarray]) -> str | None:
+    """A grad_norm a power of two (>= 16) times too large is the norm of the scaled gradient."""
+    for label in (k for k in exp if k.startswith("grad_norm")):
+        if np.isfinite(exp[label]) and exp[label] > 0 and got[label] != exp[label]:
+            ratio = float(got[label] / exp[label])
+            if ratio >= 16 and abs(math.log2(ratio) - round(math.log2(ratio))) < 1e-4:
+                return (f"{label} is {ratio:g} times too large: the loss scale S, so it is the "
+                        "norm of the scaled gradient; call scaler.unscale_(optimizer) on every "
+                        "step before clip_grad_norm_")  # fmt: skip
+            return None  # the first wrong norm decides
+    return None
+
+
 def check_amp_train_step(amp_train_step: Callable[..., Any]) -> None:
     """Check ``amp_train_step(model, loss_fn, optimizer, scaler, x, y, max_norm) -> (loss,
     grad_norm)``: zero_grad; forward and loss under ``torch.autocast("cpu", torch.float16)``;
@@ -578,12 +602,14 @@ def check_amp_train_step(amp_train_step: Callable[..., Any]) -> None:
     gradients overflow, the scaler must skip that step and halve the scale."""
     cases = [
         Case("3 steps, scale 2**10, max_norm 0.5", (2.0**10, 0.5)),
+        Case("3 steps, scale 2**10, max_norm 1e6 (no clipping)", (2.0**10, 1e6)),
         Case(
             "3 steps, scale 2**24 (float16 overflow: skip, halve it), max_norm 1.5", (2.0**24, 1.5)
         ),
     ]
     labels = _labels(("loss", "grad_norm", "parameters", "the scaler's scale"), 3)
     run(Spec("check_amp_train_step", cases, labels, (), AMP, formulas=_fallback(labels),
+             note=_scaled_note,
              reference=lambda s, c: _run_amp(_amp(), s, c), rtol=RTOL,
              invoke=lambda fn, case: _run_amp(fn, *case.args)), amp_train_step)  # fmt: skip
 
