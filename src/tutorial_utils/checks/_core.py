@@ -3,7 +3,8 @@ each case's expected value) and a table of :class:`Mistake` (a wrong answer with
 signature and its hint). :func:`run` calls the student's function on each case (stopped after
 :data:`TIME_LIMIT` s where the platform allows), checks that no input changed, coerces what came
 back and compares; on a failure the mistakes that behave like the student's function give the
-hint, else float32 rounding, a constant factor or the quantity's formula is named."""
+hint, else what the results show (float32, rounding, a fixed argument, a factor, a loop bound)
+or the quantity's formula (:func:`diagnose`)."""
 
 from __future__ import annotations
 
@@ -306,15 +307,40 @@ def _f32(array: np.ndarray) -> bool:
 
 def diagnose(spec: Spec, student: Callable[..., Any], case: Case, failure: Failure,
              got: Observed | None) -> str | None:  # fmt: skip
-    """The hint for the student's failure on ``case``: first the mistakes of the table that fail
-    the same way or return the same values there (the ones agreeing with the student on most
-    other cases win), then float32 rounding, the spec's note, a constant factor, the formula."""
-    mine: Observed | Failure = failure if got is None else got
+    """The hint for the student's failure on ``case``, the first that applies: what the results
+    themselves show (float32 or integer dtype, two results that are one array, rounding); the
+    table's mistakes that behave like the student's function (:func:`_table_hint`); then, for
+    the quantity that failed: results in another order, float32 rounding, the spec's note, an
+    argument used as a fixed value, a wrong first or last entry, a factor, the formula."""
+    exp = _expected_arrays(spec, case)
+    if got is not None:
+        shown = _dtype_hint(spec, case, got) or _aliased(got) or _rounded(got, exp)
+        if shown:
+            return shown
+    table = _table_hint(spec, student, case, failure if got is None else got)
+    label = failure.key
+    if table or got is None or label not in got or label not in exp:
+        return table or failure.hint
+    g, e = got[label], exp[label]
+    if _f32(g) and not _f32(e) and _within(g, e, 1e-5) and not _swapped(spec, got, exp, label):
+        return FLOAT32_HINT
+    note = spec.note(case, got, exp) if spec.note else None
+    return (_swapped(spec, got, exp, label) or note or _fixed_argument(spec, student, case, got)
+            or _edge_entry(g, e) or ratio_hint(g, e, spec.close_hint) or failure.hint
+            or spec.formulas.get(label))  # fmt: skip
+
+
+def _table_hint(spec: Spec, student: Callable[..., Any], case: Case,
+                mine: Observed | Failure) -> str | None:  # fmt: skip
+    """The hints of the table's mistakes that behave like the student's function on ``case``.
+
+    Exact agreement first (the same results, or the same failure); then loosely: an error of
+    the same family, or a hook's observations up to the student's first divergence (what follows
+    it is its consequence). A loose match, and any match of a hook's scenario, must also hold
+    loosely on every other case, or it is a coincidence (two unclipped SGD steps equal one step
+    clipped at twice the threshold). Among the matches, those agreeing on most other cases win.
+    """
     exp, others = _expected_arrays(spec, case), [c for c in spec.cases if c is not case]
-    dtype_hint = None if got is None else _dtype_hint(spec, case, got) or _aliased(got)
-    dtype_hint = dtype_hint or (None if got is None else _rounded(got, exp))
-    if dtype_hint:
-        return dtype_hint
     student_on = {id(c): _safe_observe(spec, student, c) for c in others}
 
     def theirs(mistake: Mistake, c: Case) -> Observed | Failure:
@@ -327,13 +353,9 @@ def diagnose(spec: Spec, student: Callable[..., Any], case: Case, failure: Failu
         upto = _history(spec, c, student_obs) if loose else None
         return _agrees(student_obs, theirs(mistake, c), spec.rtol, upto, loose)
 
-    found: list[tuple[int, str]] = []
-    # Exact agreement first; then loosely: errors of the same family, and a hook's observations
-    # up to the student's first divergence (what follows it is its consequence). A loose match,
-    # and any match of a hook's scenario, must hold loosely on every other case too, or it is a
-    # coincidence (two unclipped SGD steps equal one step clipped at twice the threshold).
     for loose in (False, True):
-        for mistake in [] if found else spec.mistakes:
+        found: list[tuple[int, str]] = []
+        for mistake in spec.mistakes:
             if _agrees(theirs(mistake, case), exp, spec.rtol) or not agrees(
                 mistake, case, mine, loose
             ):
@@ -342,21 +364,10 @@ def diagnose(spec: Spec, student: Callable[..., Any], case: Case, failure: Failu
             if not strict or all(agrees(mistake, c, student_on[id(c)], True) for c in others):
                 score = sum(agrees(mistake, c, student_on[id(c)], loose) for c in others)
                 found.append((score, mistake.hint))
-    if found:
-        best = max(score for score, _ in found)
-        return "\nor: ".join(dict.fromkeys(hint for score, hint in found if score == best))
-    label = failure.key
-    if got is None or label not in got or label not in exp:
-        return failure.hint
-    swapped = _swapped(spec, got, exp, label)
-    if swapped:
-        return swapped
-    if _f32(got[label]) and not _f32(exp[label]) and _within(got[label], exp[label], 1e-5):
-        return FLOAT32_HINT
-    note = spec.note(case, got, exp) if spec.note else None
-    note = note or _fixed_argument(spec, student, case, got) or _edge_entry(got[label], exp[label])
-    ratio = ratio_hint(got[label], exp[label], spec.close_hint)
-    return note or ratio or failure.hint or spec.formulas.get(label)
+        if found:
+            best = max(score for score, _ in found)
+            return "\nor: ".join(dict.fromkeys(hint for score, hint in found if score == best))
+    return None
 
 
 def _fixed_argument(
