@@ -222,6 +222,81 @@ def train_by_hand(model, loss_fn, optimizer, x, y, max_norm):
     return loss, torch.tensor(total, dtype=torch.float64)  # 0-d tensors (with grad) are fine
 
 
+def safe_reference(model, loss_fn, optimizer, x, y, max_norm):
+    optimizer.zero_grad()
+    loss = loss_fn(model(x), y)
+    loss.backward()
+    norm = torch.nn.utils.clip_grad_norm_(model.parameters(), max_norm)
+    if torch.isfinite(norm):
+        optimizer.step()
+        return loss.item(), norm.item(), True
+    optimizer.zero_grad()
+    return loss.item(), norm.item(), False
+
+
+def safe_raising(model, loss_fn, optimizer, x, y, max_norm):
+    model.zero_grad()
+    loss = loss_fn(model(x), y)
+    loss.backward()
+    try:
+        norm = torch.nn.utils.clip_grad_norm_(model.parameters(), max_norm, error_if_nonfinite=True)
+    except RuntimeError:
+        norm = torch.nn.utils.get_total_norm([p.grad for p in model.parameters()])
+        for p in model.parameters():
+            p.grad = None
+        return loss.detach(), norm, False
+    optimizer.step()
+    return loss.detach(), norm, True
+
+
+def warmup_reference(model, loss_fn, optimizer, batches):
+    norms = []
+    for x, y in batches:
+        optimizer.zero_grad()
+        loss_fn(model(x), y).backward()
+        norms.append(torch.nn.utils.clip_grad_norm_(model.parameters(), float("inf")).item())
+        optimizer.step()
+    return norms
+
+
+def warmup_one_element_tensors(model, loss_fn, optimizer, batches):
+    norms = []
+    for x, y in batches:
+        optimizer.zero_grad(set_to_none=False)
+        loss_fn(model(x), y).backward()
+        grads = [p.grad for p in model.parameters()]
+        norms.append(torch.nn.utils.get_total_norm(grads).reshape(1))  # shape (1,): one number
+        optimizer.step()
+    return tuple(norms)
+
+
+def amp_reference(model, loss_fn, optimizer, scaler, x, y, max_norm):
+    optimizer.zero_grad()
+    with torch.autocast("cpu", dtype=torch.float16):
+        loss = loss_fn(model(x), y)
+    scaler.scale(loss).backward()
+    scaler.unscale_(optimizer)
+    norm = torch.nn.utils.clip_grad_norm_(model.parameters(), max_norm)
+    scaler.step(optimizer)
+    scaler.update()
+    return loss.item(), norm.item()
+
+
+def amp_split_clip(model, loss_fn, optimizer, scaler, x, y, max_norm):
+    model.zero_grad()
+    with torch.autocast(device_type="cpu", dtype=torch.float16):
+        out = model(x)
+    loss = loss_fn(out.float(), y)  # the loss outside autocast, in float32
+    scaler.scale(loss).backward()
+    scaler.unscale_(optimizer)
+    params = list(model.parameters())
+    norm = torch.nn.utils.get_total_norm([p.grad for p in params])
+    torch.nn.utils.clip_grads_with_norm_(params, max_norm, norm)
+    scaler.step(optimizer)
+    scaler.update()
+    return loss, norm
+
+
 CORRECT = {
     "check_numerical_gradient": [ref_numgrad, numgrad_flat_loop],
     "check_linear_backward": [lin_autograd, lin_einsum],
@@ -241,6 +316,9 @@ CORRECT = {
     "check_amsgrad_step": [amsgrad_reference, amsgrad_textbook],
     "check_adamw_step": [adamw_reference, adamw_textbook],
     "check_train_step": [train_reference, train_by_hand],
+    "check_safe_step": [safe_reference, safe_raising],
+    "check_warmup_norms": [warmup_reference, warmup_one_element_tensors],
+    "check_amp_train_step": [amp_reference, amp_split_clip],
 }
 
 
@@ -432,3 +510,55 @@ def test_value_clipping_at_the_bound_is_checked():
 
     with pytest.raises(AssertionError, match="exactly at -c and c"):
         checks.check_clip_by_value(wrong_at_bound)
+
+
+# ------------------------------------------------------------------------------------------------
+# The caller's state: grad mode, default dtype and random generators
+# ------------------------------------------------------------------------------------------------
+
+
+def test_correct_answers_pass_under_no_grad_and_a_float64_default(capsys):
+    default = torch.get_default_dtype()
+    try:
+        torch.set_default_dtype(torch.float64)
+        with torch.no_grad():
+            for name in ("check_train_step", "check_safe_step", "check_linear_backward"):
+                CHECKERS[name](CORRECT[name][0])
+    finally:
+        torch.set_default_dtype(default)
+    assert capsys.readouterr().out.count("passed") == 3
+
+
+def test_checkers_leave_the_callers_random_generators_alone():
+    def clip_sum(per_example_grads, max_norm, noise_multiplier=0.0, rng=None):
+        return ref_clip.per_example_clip(per_example_grads, max_norm, noise_multiplier, rng) * 2
+
+    torch.manual_seed(123)
+    np.random.seed(123)
+    torch_state, numpy_state = torch.get_rng_state(), np.random.get_state()
+    CHECKERS["check_train_step"](train_reference)
+    with pytest.raises(AssertionError):
+        CHECKERS["check_per_example_clip"](clip_sum)  # runs every mistake, one draws np.random
+    assert torch.equal(torch.get_rng_state(), torch_state)
+    after = np.random.get_state()
+    assert after[0] == numpy_state[0] and np.array_equal(after[1], numpy_state[1])
+
+
+def test_a_failing_reference_is_the_checkers_error_not_the_students():
+    def broken(x):
+        raise ValueError("reference bug")
+
+    spec = _core.Spec("check_demo", [_core.Case("one", (np.ones(2),))], "result", ("x",),
+                      reference=broken)  # fmt: skip
+    with pytest.raises(_core.CheckerError, match="not your mistake"):
+        _core.run(spec, lambda x: x)
+
+
+def test_an_unsolved_part_met_during_the_diagnosis_is_not_a_traceback():
+    def half_done(grad, max_norm):
+        if np.ndim(grad) == 0:
+            raise NotImplementedError  # the 0-d case is left for later
+        return grad * min(max_norm / float(np.sqrt(np.sum(grad * grad))), 1.0)  # no 1e-6
+
+    with pytest.raises(AssertionError, match="case '"):
+        CHECKERS["check_clip_by_norm"](half_done)

@@ -8,8 +8,10 @@ or the quantity's formula (:func:`diagnose`)."""
 
 from __future__ import annotations
 
+import contextlib
 import copy
 import inspect
+import io
 import re
 import signal
 import sys
@@ -35,12 +37,15 @@ FLOAT32_HINT = (
     "(no np.float32 / astype(np.float32), no float32 torch tensors)"
 )
 INT_HINT = (
-    "your result has an integer dtype: the input may be an integer array, so compute in float64 "
-    "(np.array(x, dtype=float), np.zeros(x.shape))"
+    "your result has an integer dtype: compute in float64 (np.array(x, dtype=float), "
+    "np.zeros(x.shape)), also when an input is an integer array"
 )
 SHAPE_HINT = "check the axes you reduce over and the shape you return (keepdims? flattened?)"
 Observed = dict[str, np.ndarray]
-_MISTAKE_RUNS: dict[tuple[str, str, int], Observed | Failure] = {}  # what each mistake gives
+#: What each mistake of a table gives on each case, by (checker, case name, mistake): the cases
+#: are seeded, so it is the same on every call.
+_MISTAKE_RUNS: dict[tuple[str, str, Mistake], Observed | Failure] = {}
+TIMEOUT = "timeout"  # the key of a Failure for a function that was stopped
 
 
 @dataclass(frozen=True)
@@ -95,6 +100,10 @@ class Failure(Exception):
         self.family = family or self.key
 
 
+class CheckerError(RuntimeError):
+    """The checker's own reference failed: not the student's mistake."""
+
+
 class _TimeUp(BaseException):  # not an Exception: a student's ``except Exception`` cannot eat it
     @staticmethod
     def handler(signum: int, frame: Any) -> None:
@@ -118,7 +127,8 @@ def call(fn: Callable[..., Any], *args: Any, **kwargs: Any) -> Any:
         raise
     except _TimeUp:
         message = f"your function did not return within {TIME_LIMIT:g} s and was stopped"
-        raise Failure(message, "look for a loop that never ends (a while condition?)") from None
+        hint = "look for a loop that never ends (a while condition?)"
+        raise Failure(message, hint, key=TIMEOUT) from None
     except Exception as error:  # noqa: BLE001 - any failure of the student's code is feedback
         name = type(error).__name__
         message = f"your function raised {name}: {error}"
@@ -143,7 +153,9 @@ def to_array(value: Any, what: str) -> np.ndarray:
     if torch is not None and isinstance(value, torch.Tensor):
         value = value.detach().cpu()
         value = (value.double() if value.dtype == torch.bfloat16 else value).numpy()
-    elif torch is not None and isinstance(value, list) and any(torch.is_tensor(v) for v in value):
+    elif (
+        torch is not None and isinstance(value, (list, tuple)) and any(map(torch.is_tensor, value))
+    ):
         value = [to_array(v, what) for v in value]  # e.g. a list of 0-d tensors
     if value is None:
         raise Failure(f"{what} is None: is a return statement missing?")
@@ -218,17 +230,28 @@ def _observe(spec: Spec, fn: Callable[..., Any], case: Case) -> Observed:
 
 
 def _safe_observe(spec: Spec, fn: Callable[..., Any], case: Case) -> Observed | Failure:
+    """What ``fn`` gives on ``case`` (for the diagnosis: quietly, an unsolved part included)."""
     try:
-        return _observe(spec, fn, case)
+        with contextlib.redirect_stdout(io.StringIO()):
+            return _observe(spec, fn, case)
     except Failure as failure:
         return failure
+    except NotImplementedError:
+        return Failure("raised NotImplementedError")
 
 
 def expected(spec: Spec, case: Case) -> Any:
     """The correct result of ``case`` (computed once, on copies of its arguments)."""
     if case.expected is None:
         args, kwargs = copy.deepcopy((case.args, case.kwargs))
-        case.expected = spec.reference(*args, **kwargs)  # type: ignore[misc]
+        try:
+            case.expected = spec.reference(*args, **kwargs)  # type: ignore[misc]
+        except Exception as error:  # noqa: BLE001 - named as the checker's, never the student's
+            raise CheckerError(
+                f"{spec.name}: the checker's own reference failed on case '{case.name}' "
+                f"({type(error).__name__}: {error}). This is not your mistake; restart the "
+                "kernel, run the check again, and report it if it persists."
+            ) from error
     return case.expected
 
 
@@ -313,8 +336,10 @@ def diagnose(spec: Spec, student: Callable[..., Any], case: Case, failure: Failu
     the quantity that failed: results in another order, float32 rounding, the spec's note, an
     argument used as a fixed value, a wrong first or last entry, a factor, the formula."""
     exp = _expected_arrays(spec, case)
+    if failure.key == TIMEOUT:  # running it on the other cases could take as long again
+        return failure.hint
     if got is not None:
-        shown = _dtype_hint(spec, case, got) or _aliased(got) or _rounded(got, exp)
+        shown = _dtype_hint(spec, case, got) or _aliased(got) or _rounded(got, exp, spec.rtol)
         if shown:
             return shown
     table = _table_hint(spec, student, case, failure if got is None else got)
@@ -322,11 +347,12 @@ def diagnose(spec: Spec, student: Callable[..., Any], case: Case, failure: Failu
     if table or got is None or label not in got or label not in exp:
         return table or failure.hint
     g, e = got[label], exp[label]
-    if _f32(g) and not _f32(e) and _within(g, e, 1e-5) and not _swapped(spec, got, exp, label):
+    swapped = _swapped(spec, got, exp, label)
+    if _f32(g) and not _f32(e) and _within(g, e, 1e-5) and not swapped:
         return FLOAT32_HINT
     note = spec.note(case, got, exp) if spec.note else None
-    return (_swapped(spec, got, exp, label) or note or _fixed_argument(spec, student, case, got)
-            or _edge_entry(g, e) or ratio_hint(g, e, spec.close_hint) or failure.hint
+    return (swapped or note or _fixed_argument(spec, student, case, got)
+            or _edge_entry(g, e, spec.rtol) or ratio_hint(g, e, spec.close_hint) or failure.hint
             or spec.formulas.get(label))  # fmt: skip
 
 
@@ -341,12 +367,20 @@ def _table_hint(spec: Spec, student: Callable[..., Any], case: Case,
     clipped at twice the threshold). Among the matches, those agreeing on most other cases win.
     """
     exp, others = _expected_arrays(spec, case), [c for c in spec.cases if c is not case]
-    student_on = {id(c): _safe_observe(spec, student, c) for c in others}
+    student_runs: dict[int, Observed | Failure] = {}
+
+    def student_on(c: Case) -> Observed | Failure:  # run only when a mistake matched
+        if id(c) not in student_runs:
+            student_runs[id(c)] = _safe_observe(spec, student, c)
+        return student_runs[id(c)]
 
     def theirs(mistake: Mistake, c: Case) -> Observed | Failure:
-        key = (spec.name, c.name, id(mistake))  # the scenarios are seeded: the same every call
+        key = (spec.name, c.name, mistake)
         if key not in _MISTAKE_RUNS:
-            _MISTAKE_RUNS[key] = _safe_observe(spec, mistake.answer, c)
+            observed = _safe_observe(spec, mistake.answer, c)
+            if isinstance(observed, Failure) and observed.key == TIMEOUT:
+                return observed  # a slow first run is not what this mistake gives
+            _MISTAKE_RUNS[key] = observed
         return _MISTAKE_RUNS[key]
 
     def agrees(mistake: Mistake, c: Case, student_obs: Observed | Failure, loose: bool) -> bool:
@@ -360,9 +394,9 @@ def _table_hint(spec: Spec, student: Callable[..., Any], case: Case,
                 mistake, case, mine, loose
             ):
                 continue  # right in this case (no evidence), or not what the student did
-            strict = loose or spec.invoke is not None
-            if not strict or all(agrees(mistake, c, student_on[id(c)], True) for c in others):
-                score = sum(agrees(mistake, c, student_on[id(c)], loose) for c in others)
+            everywhere = loose or spec.invoke is not None  # must hold on every other case
+            if not everywhere or all(agrees(mistake, c, student_on(c), True) for c in others):
+                score = sum(agrees(mistake, c, student_on(c), loose) for c in others)
                 found.append((score, mistake.hint))
         if found:
             best = max(score for score, _ in found)
@@ -411,11 +445,11 @@ def _fixed_argument(
     return None
 
 
-def _edge_entry(got: np.ndarray, exp: np.ndarray) -> str | None:
+def _edge_entry(got: np.ndarray, exp: np.ndarray, rtol: float) -> str | None:
     """Name a result wrong only at the first (or last) index along an axis: a loop bound."""
     if got.shape != exp.shape or got.ndim == 0:
         return None
-    wrong = ~np.isclose(got.astype(np.float64), exp.astype(np.float64), rtol=1e-9, atol=0.0)
+    wrong = ~np.isclose(got.astype(np.float64), exp.astype(np.float64), rtol=rtol, atol=0.0)
     for axis, n in enumerate(exp.shape):
         if n < 3 or not wrong.any():
             continue
@@ -429,11 +463,11 @@ def _edge_entry(got: np.ndarray, exp: np.ndarray) -> str | None:
     return None
 
 
-def _rounded(got: Observed, exp: Observed) -> str | None:
+def _rounded(got: Observed, exp: Observed, rtol: float) -> str | None:
     """Name a result that is the expected one rounded or truncated (round(x, 3), int(x))."""
     for label, e in exp.items():
         g = got.get(label)
-        if g is None or g.shape != e.shape or _within(g, e, RTOL) or not np.all(np.isfinite(e)):
+        if g is None or g.shape != e.shape or _within(g, e, rtol) or not np.all(np.isfinite(e)):
             continue
         near = bool(np.all(np.abs(g - e) <= 0.25 * np.abs(e)))
         cut = [np.round(e, d) for d in range(7)] + [np.trunc(e)]
@@ -519,13 +553,21 @@ def fail(checker: str, case: str, message: str, hint: str | None = None) -> NoRe
 
 
 def run(spec: Spec, student: Callable[..., Any]) -> None:
-    """Run every case of ``spec`` on the student's function; print one line or raise."""
-    with np.errstate(all="ignore"):
+    """Run every case of ``spec`` on the student's function; print one line or raise.
+
+    Autograd is on (a caller's ``torch.no_grad()`` would break the references), and each case's
+    expected value is computed before the student's function runs: its failure is the checker's.
+    """
+    with contextlib.ExitStack() as stack:
+        stack.enter_context(np.errstate(all="ignore"))
+        torch = sys.modules.get("torch")
+        if torch is not None:
+            stack.enter_context(torch.enable_grad())
         for case in spec.cases:
-            got = None
+            exp, got = _expected_arrays(spec, case), None
             try:
                 got = _observe(spec, student, case)
-                _compare(spec, got, _expected_arrays(spec, case))
+                _compare(spec, got, exp)
             except Failure as failure:
                 hint = diagnose(spec, student, case, failure, got)
                 fail(spec.name, case.name, failure.message, hint)

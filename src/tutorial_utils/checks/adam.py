@@ -15,16 +15,21 @@ from tutorial_utils.reference.adam import AdamState, adam_step
 DEFAULTS = {"lr": 1e-3, "beta1": 0.9, "beta2": 0.999, "eps": 1e-8}
 
 
-def _adam(p, g, m, v, v_max, t, lr, beta1, beta2, eps, wd, decoupled, amsgrad, **wrong):  # type: ignore
+def _adam(p, g, m, v, v_max, t, *, lr, beta1, beta2, eps, weight_decay, decoupled, amsgrad,  # type: ignore
+          **wrong):  # fmt: skip
     """One Adam/AMSGrad/AdamW step; each keyword in ``wrong`` switches on one typical mistake."""
-    hp = {"lr": lr, "beta1": beta1, "beta2": beta2, "eps": eps}
-    hp.update({k: DEFAULTS[k] for k in wrong.get("fixed", ())})  # a hard-coded default
-    lr, beta1, beta2, eps = hp.values()
+    fixed = wrong.get("fixed", ())  # hyperparameters hard-coded at their defaults
+    lr = DEFAULTS["lr"] if "lr" in fixed else lr
+    beta1 = DEFAULTS["beta1"] if "beta1" in fixed else beta1
+    beta2 = DEFAULTS["beta2"] if "beta2" in fixed else beta2
+    eps = DEFAULTS["eps"] if "eps" in fixed else eps
+    wd = weight_decay
     if wrong.get("swap_betas"):
         beta1, beta2 = beta2, beta1
     wd *= wrong.get("wd_factor", 1.0)
     g_m = g_v = g
     if wd and (not decoupled or wrong.get("l2_always")) and not wrong.get("decoupled_always"):
+        p = p * (1 - lr * wd) if decoupled and wrong.get("both") else p  # an if without else
         g_m = g + wd * p
         g_v = g if wrong.get("l2_m_only") else g_m
     elif wd and wrong.get("decay_constant"):
@@ -46,7 +51,7 @@ def _adam(p, g, m, v, v_max, t, lr, beta1, beta2, eps, wd, decoupled, amsgrad, *
         new_max = new_v if np.sum(new_v) >= np.sum(v_max) else v_max.copy()
     te = t + wrong.get("t_offset", 0)
     bc1 = 1.0 if wrong.get("no_bc1") else 1 - (beta2 if wrong.get("bc1_beta2") else beta1) ** te
-    bc2 = 1.0 if wrong.get("no_bc2") else 1 - beta2**te
+    bc2 = 1.0 if wrong.get("no_bc2") else 1 - (beta1 if wrong.get("bc2_beta1") else beta2) ** te
     lr = lr / np.sqrt(t) if wrong.get("lr_sqrt_t") else lr
     if wrong.get("old_moments"):  # the step from m_{t-1}, v_{t-1}
         new_m, new_v, m, v = m, v, new_m, new_v
@@ -89,7 +94,7 @@ def _student(kind: str, **wrong: Any) -> Callable[..., tuple]:
             else (0.0, False)
         )
         kw = {**DEFAULTS, "weight_decay": decay[0], "decoupled": decay[1], **kw}
-        out = _adam(param, grad, m, v, v_max, state[-1], *kw.values(), kind == "amsgrad", **wrong)
+        out = _adam(param, grad, m, v, v_max, state[-1], **kw, amsgrad=kind == "amsgrad", **wrong)
         return out if kind == "amsgrad" else out[:3]
 
     return step
@@ -132,6 +137,8 @@ _COMMON: list[tuple[str, dict[str, Any]]] = [  # (hint, mistake) for all three e
      {"swap_betas": True}),
     ("bias-correct v inside the square root: sqrt(v / (1 - beta2**t)) = sqrt(v) / sqrt(1 - "
      "beta2**t), not sqrt(v) / (1 - beta2**t)", {"bc2_outside_sqrt": True}),
+    ("v_hat = v / (1 - beta2**t): the second moment is corrected with beta2, not beta1",
+     {"bc2_beta1": True}),
     ("m_hat = m / (1 - beta1**t): the first moment is corrected with beta1, not beta2",
      {"bc1_beta2": True}),
     ("divide by the square root of v_hat: m_hat / (sqrt(v_hat) + eps), not by v_hat itself",
@@ -171,6 +178,8 @@ ADAMW = _table("adamw", _COMMON + [
         ("decoupled=True is AdamW: shrink theta by (1 - lr * weight_decay) and give Adam the "
          "plain gradient; adding weight_decay * theta to the gradient is the L2 penalty",
          {"l2_always": True}),
+        ("with decoupled=True apply ONLY the decay theta * (1 - lr * weight_decay); the L2 term "
+         "belongs to decoupled=False (an if/else, not two ifs)", {"l2_always": True, "both": True}),
         ("decoupled=False is the L2 penalty of torch.optim.Adam: add weight_decay * theta to the "
          "gradient before the moments", {"decoupled_always": True}),
         ("the decoupled decay is multiplied by the learning rate: theta * (1 - lr * "
@@ -206,9 +215,14 @@ def _reference(p, g, m, v, v_max, t, beta1, beta2, decoupled=False, **kw):  # ty
 
 
 def _update_note(case: Case, got: dict[str, np.ndarray], exp: dict[str, np.ndarray]) -> str | None:
-    """'your update (new_param - param) is 10x too small' says more than the parameters."""
+    """'your update (new_param - param) is 10x too small' says more than the parameters (when
+    the moments are right: otherwise they are where the difference starts)."""
     param, close = np.asarray(case.args[0], dtype=np.float64), "check eps and where it enters"
-    if got["new_param"].shape == param.shape:
+    moments_right = all(
+        got[k].shape == exp[k].shape and np.allclose(got[k], exp[k], rtol=1e-9, atol=0)
+        for k in ("new_m", "new_v")
+    )
+    if moments_right and got["new_param"].shape == param.shape:
         note = ratio_hint(got["new_param"] - param, exp["new_param"] - param, close)
         return note and note.replace("your result", "your update (new_param - param)")
     return None

@@ -3,6 +3,7 @@ with their typical mistakes. Results must be new arrays, equal to the reference 
 
 from __future__ import annotations
 
+import math
 from collections.abc import Callable
 from typing import Any
 
@@ -55,7 +56,7 @@ def _agc(axes_of: Callable[[int], Any] = unit_axes, **wrong: bool) -> Callable[.
         out = []
         for g, w in zip(grads, params):
             axes = axes_of(np.ndim(g))
-            gn, wn = _l2(g, axes), _l2(w, axes)
+            gn, wn = _l2(g, axes), _l2(g if wrong.get("w_from_g") else w, axes)
             floor = np.minimum if wrong.get("w_cap") else np.add if wrong.get("add") else np.maximum
             rho, omega = (eps, clip_factor) if wrong.get("swap_rho_eps") else (clip_factor, eps)
             limit = rho * (wn if wrong.get("no_w_floor") else floor(wn, omega))
@@ -277,6 +278,8 @@ AGC = [
     Mistake("floor the weight norm from below, max(||W_i||, eps), not min(||W_i||, eps) (a cap)",
             _agc(w_cap=True)),
     Mistake("floor the weight norm with max(||W_i||, eps), not ||W_i|| + eps", _agc(add=True)),
+    Mistake("the limit uses the WEIGHT norm ||W_i|| (from params), not the gradient's norm",
+            _agc(w_from_g=True)),
     Mistake("floor the gradient norm with max(||G_i||, 1e-6), not ||G_i|| + 1e-6",
             _agc(add_g=True)),
     Mistake("the limit is clip_factor * max(||W_i||, eps): clip_factor multiplies and eps is the "
@@ -444,17 +447,20 @@ def check_adaptive_clip(adaptive_clip: Callable[..., Any]) -> None:
     # fmt: on
 
 
+DRAWS = 40_000  # noise samples: the sample mean's standard error is std / sqrt(DRAWS)
+
+
 def _noise(fn: Callable[..., Any]) -> tuple[float, float] | str:
-    """(std, mean) of ``fn``'s noise for 40 000 zero gradients, or why there is none."""
+    """(std, mean) of ``fn``'s noise for DRAWS zero gradients, or why there is none."""
     try:
         with np.errstate(all="ignore"):
-            got = call(fn, np.zeros((4, 40_000)), 2.0, 1.5, np.random.default_rng(0))
+            got = call(fn, np.zeros((4, DRAWS)), 2.0, 1.5, np.random.default_rng(0))
             got = to_array(got, "result").astype(np.float64)
         runs = [call(fn, _rng(6).normal(size=(3, 5)), 1.0, 0.7, _rng(s)) for s in (1, 1, 2)]
     except Failure as failure:
         return failure.message
-    if got.shape != (40_000,):
-        return f"result has shape {got.shape}, expected (40000,)"
+    if got.shape != (DRAWS,):
+        return f"result has shape {got.shape}, expected ({DRAWS},)"
     untouched = np.random.default_rng(3)
     state = untouched.bit_generator.state
     try:
@@ -470,15 +476,26 @@ def _noise(fn: Callable[..., Any]) -> tuple[float, float] | str:
     return float(np.std(got)), float(np.mean(got))
 
 
+def _mistakes_noise(spec: Spec) -> list[tuple[str, tuple[float, float] | str]]:
+    """(hint, noise) of each mistake; np.random's global state is restored (one draws from it)."""
+    state = np.random.get_state()
+    try:
+        return [(m.hint, _noise(m.answer)) for m in spec.mistakes]
+    finally:
+        np.random.set_state(state)
+
+
 def _noise_checks(student: Callable[..., Any], spec: Spec) -> int:
-    """The noise: standard deviation nu c / B (from 40 000 draws), mean 0, drawn from ``rng``."""
+    """The noise: standard deviation nu c / B (from DRAWS draws), mean 0, drawn from ``rng``."""
     case, target, mine = "noise: sigma = 1.5, C = 2, B = 4, and a seeded rng", 0.75, _noise(student)
-    theirs = [(m.hint, _noise(m.answer)) for m in spec.mistakes]
     if isinstance(mine, str):
-        fail(spec.name, case, mine, "\nor: ".join(h for h, t in theirs if t == mine) or None)
+        hints = [h for h, t in _mistakes_noise(spec) if t == mine]
+        fail(spec.name, case, mine, "\nor: ".join(hints) or None)
     std, mean = mine
-    # 40 000 draws: the sample std is within 1.5% of the truth with overwhelming probability.
-    if abs(std - target) > 0.015 * target or abs(mean) > 5 * target / 200:
+    # The sample std is within 1.5% of the truth, and the mean within 5 standard errors of 0,
+    # with overwhelming probability.
+    if abs(std - target) > 0.015 * target or abs(mean) > 5 * target / math.sqrt(DRAWS):
+        theirs = _mistakes_noise(spec)
         hints = [h for h, t in theirs if not isinstance(t, str) and abs(t[0] - std) <= 0.03 * std]
         message = f"noise has standard deviation {std:.4g} and mean {mean:.3g}; expected {target}"
         fail(spec.name, case, message + " (sigma * C / B) and 0", "\nor: ".join(hints) or None)

@@ -3,8 +3,10 @@ warm-up norms and clipping under a ``GradScaler``, with their typical mistakes.
 
 Each checker's hook runs a few consecutive steps of the student's function on a small network
 that holds stale gradients (a step must clear them first) and observes, after every step, what
-it returned and the parameters (and the scaler's scale). The reference and every mistake run the
-same scenario, so the runner compares and diagnoses them like any other answer."""
+it returned and the parameters (for safe_step also whether NaN/inf gradients were left, for the
+AMP step the scaler's scale). The reference and every mistake run the same scenario, so the
+runner compares and diagnoses them like any other answer. A mistake is named by a ``kind``
+string; the wrong-answer tests reject a misspelled one (it would behave correctly)."""
 
 from __future__ import annotations
 
@@ -35,17 +37,17 @@ def _flat(model: nn.Module) -> np.ndarray:
 
 
 def _model(double: bool = False) -> nn.Module:
-    """A small tanh MLP (seeded) holding stale gradients, as an earlier evaluation leaves them."""
-    torch.manual_seed(0)
-    model = nn.Sequential(nn.Linear(4, 16), nn.Tanh(), nn.Linear(16, 1))
-    model = model.double() if double else model
-    x = torch.randn(4, 4, generator=torch.Generator().manual_seed(7), dtype=_dtype(model))
+    """A small tanh MLP (seeded, float32 or float64 whatever torch's default dtype) holding
+    stale gradients, as an earlier evaluation leaves them. The caller's torch RNG is untouched."""
+    dtype = torch.float64 if double else torch.float32
+    with torch.random.fork_rng(devices=[]):
+        torch.manual_seed(0)
+        model = nn.Sequential(
+            nn.Linear(4, 16, dtype=dtype), nn.Tanh(), nn.Linear(16, 1, dtype=dtype)
+        )
+    x = torch.randn(4, 4, generator=torch.Generator().manual_seed(7), dtype=dtype)
     (model(x) ** 2).sum().backward()
     return model
-
-
-def _dtype(model: nn.Module) -> torch.dtype:
-    return next(model.parameters()).dtype
 
 
 def _batch(seed: int, n: int = 32, dtype: torch.dtype = torch.float32) -> tuple[Any, Any]:
@@ -293,7 +295,8 @@ def _safe_step(kind: str = "correct") -> Callable[..., tuple[float, float, bool]
             optimizer.step()
         if not finite and kind != "no zero_grad on skip":
             optimizer.zero_grad(set_to_none=kind != "zero and step")
-            optimizer.step() if kind == "zero and step" else None
+            if kind == "zero and step":
+                optimizer.step()
         stepped = (not finite) if kind == "stepped inverted" else finite or kind == "always step"
         result = (loss.item(), norm.item(), stepped)
         return (result[0], result[2], result[1]) if kind == "swapped" else result
@@ -383,7 +386,8 @@ def _warmup(kind: str = "correct") -> Callable[..., list[float]]:
             loss = loss_fn(model(x), y)
             before = total_norm(_grads(model))
             loss.backward()
-            optimizer.zero_grad() if kind == "zero_grad after backward" else None
+            if kind == "zero_grad after backward":
+                optimizer.zero_grad()
             params = list(model.parameters())
             if kind in ("norm before backward", "previous gradient"):
                 norm = before if kind == "norm before backward" else previous
@@ -397,8 +401,10 @@ def _warmup(kind: str = "correct") -> Callable[..., list[float]]:
                 norm = clip(params, math.inf, math.inf if kind == "inf-norm" else 2.0)
             norm = total_norm(_grads(model)) if kind == "clipped norm" else norm
             norms.append(float(norm))
-            optimizer.step() if kind != "no step" else None
-            optimizer.zero_grad() if kind == "zero_grad at the end" else None
+            if kind != "no step":
+                optimizer.step()
+            if kind == "zero_grad at the end":
+                optimizer.zero_grad()
         if kind == "running average":
             return [sum(norms[: k + 1]) / (k + 1) for k in range(len(norms))]
         return [norms[-1]] * len(norms) if kind == "last repeated" else norms
@@ -450,9 +456,12 @@ def _run_warmup(
     model = _model()
     optimizer = torch.optim.SGD(model.parameters(), lr=lr, momentum=momentum)
     result = call(warmup_norms, model, nn.MSELoss(), optimizer, batches)
-    if isinstance(result, (list, tuple)) and any(np.ndim(v) for v in result):
-        hint = "log the TOTAL norm of all parameters' gradients (what clip_grad_norm_ returns)"
-        raise Failure("each logged norm must be ONE number, got a sequence", hint)
+    if isinstance(result, (list, tuple)):
+        sizes = [v.numel() if isinstance(v, torch.Tensor) else np.size(v) for v in result]
+        if any(size != 1 for size in sizes):
+            hint = "log the TOTAL norm of all parameters' gradients (what clip_grad_norm_ returns)"
+            raise Failure("each logged norm must be ONE number, got a sequence", hint)
+        result = [to_array(v, "a logged norm").reshape(()) for v in result]
     if isinstance(result, (list, tuple)) and len(result) != n:
         message = f"{len(result)} norms logged for {n} batches"
         hint = "append exactly one norm per batch (every batch, the first included, nothing extra) "
@@ -494,7 +503,8 @@ def _amp(kind: str = "correct") -> Callable[..., tuple[float, float]]:
         norm = clip(params, max_norm) if kind == "clip before backward" else None
         scaled_loss = loss if kind == "never scale" else scaler.scale(loss)
         (loss if kind == "no scale" else scaled_loss).backward()
-        optimizer.zero_grad() if kind == "zero_grad after backward" else None
+        if kind == "zero_grad after backward":
+            optimizer.zero_grad()
         scaled = total_norm(_grads(model))
         if kind == "clip before unscale":
             norm = clip(params, max_norm)
@@ -508,8 +518,12 @@ def _amp(kind: str = "correct") -> Callable[..., tuple[float, float]]:
         norm = total_norm(_grads(model)) if kind == "post-clip norm" else norm
         norm = scaled if kind == "norm before unscale" else norm
         norm = norm / scaler.get_scale() if kind == "no unscale, norm / S" else norm
-        optimizer.step() if kind == "optimizer.step" else scaler.step(optimizer)
-        optimizer.step() if kind == "both steps" else None
+        if kind == "optimizer.step":
+            optimizer.step()
+        else:
+            scaler.step(optimizer)
+        if kind == "both steps":
+            optimizer.step()
         for _ in range({"no update": 0, "update twice": 2}.get(kind, 1)):
             scaler.update()
         return (scaled_loss if kind == "scaled loss" else loss).item(), norm.item()
@@ -584,7 +598,8 @@ def _run_amp(
 def _scaled_note(case: Case, got: dict[str, np.ndarray], exp: dict[str, np.ndarray]) -> str | None:
     """A grad_norm a power of two (>= 16) times too large is the norm of the scaled gradient."""
     for label in (k for k in exp if k.startswith("grad_norm")):
-        if np.isfinite(exp[label]) and exp[label] > 0 and got[label] != exp[label]:
+        wrong = not np.isclose(got[label], exp[label], rtol=RTOL, atol=0.0)
+        if np.isfinite(exp[label]) and exp[label] > 0 and wrong:
             ratio = float(got[label] / exp[label])
             if ratio >= 16 and abs(math.log2(ratio) - round(math.log2(ratio))) < 1e-4:
                 return (f"{label} is {ratio:g} times too large: the loss scale S, so it is the "
