@@ -229,6 +229,19 @@ def _observe(spec: Spec, fn: Callable[..., Any], case: Case) -> Observed:
     return got
 
 
+def passes(spec: Spec, fn: Callable[..., Any]) -> bool:
+    """Whether ``fn`` gives the expected results on every case of ``spec`` (quietly)."""
+    for case in spec.cases:
+        got = _safe_observe(spec, fn, case)
+        try:
+            if isinstance(got, Failure):
+                return False
+            _compare(spec, got, _expected_arrays(spec, case))
+        except Failure:
+            return False
+    return True
+
+
 def _safe_observe(spec: Spec, fn: Callable[..., Any], case: Case) -> Observed | Failure:
     """What ``fn`` gives on ``case`` (for the diagnosis: quietly, an unsolved part included)."""
     try:

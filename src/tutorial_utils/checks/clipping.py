@@ -11,7 +11,17 @@ import numpy as np
 
 from tutorial_utils._validation import CLIP_EPS as EPS
 from tutorial_utils._validation import unit_axes
-from tutorial_utils.checks._core import Case, Failure, Mistake, Spec, call, fail, run, to_array
+from tutorial_utils.checks._core import (
+    Case,
+    Failure,
+    Mistake,
+    Spec,
+    call,
+    fail,
+    passes,
+    run,
+    to_array,
+)
 from tutorial_utils.reference import clipping as ref
 
 
@@ -477,10 +487,11 @@ def _noise(fn: Callable[..., Any]) -> tuple[float, float] | str:
 
 
 def _mistakes_noise(spec: Spec) -> list[tuple[str, tuple[float, float] | str]]:
-    """(hint, noise) of each mistake; np.random's global state is restored (one draws from it)."""
+    """(hint, noise) of each mistake that, as the student's function, passes the other cases;
+    np.random's global state is restored (one mistake draws from it)."""
     state = np.random.get_state()
     try:
-        return [(m.hint, _noise(m.answer)) for m in spec.mistakes]
+        return [(m.hint, _noise(m.answer)) for m in spec.mistakes if passes(spec, m.answer)]
     finally:
         np.random.set_state(state)
 

@@ -101,8 +101,10 @@ LINEAR_BACKWARD = [
     Mistake("reduce over the batch axis: grad_b has shape (out,)",
             lambda x, W, b, G: (G @ W, G.T @ x, G)),
     Mistake("sum over the batch axis 0 only", lambda x, W, b, G: (G @ W, G.T @ x, G.sum(1))),
-    Mistake("sum over the batch axis 0 only, not over every element",
-            lambda x, W, b, G: (G @ W, G.T @ x, np.full(W.shape[0], G.sum()))),
+    *(Mistake("sum over the batch axis 0 only (grad_out.sum(axis=0), one entry per output), not "
+              "over every element", answer) for answer in (
+        lambda x, W, b, G: (G @ W, G.T @ x, np.full(W.shape[0], G.sum())),
+        lambda x, W, b, G: (G @ W, G.T @ x, G.sum()))),
     Mistake("grad_W sums the per-example outer products, grad_out.T @ x: the outer product of "
             "the batch sums is not the sum of the products",
             lambda x, W, b, G: (G @ W, np.outer(G.sum(0), x.sum(0)), G.sum(0))),

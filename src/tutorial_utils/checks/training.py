@@ -178,7 +178,8 @@ def _train_step(kind: str = "correct") -> Callable[..., tuple[float, float]]:
         norm = total_norm(_grads(model)) if kind == "post-clip norm" else norm
         if kind == "skip when clipped" and norm > max_norm:
             return loss.item(), norm.item()
-        optimizer.step()
+        if kind != "no step":
+            optimizer.step()
         if kind == "zero_grad after step":
             optimizer.zero_grad()
         if kind == "clip after step":
@@ -225,6 +226,8 @@ TRAIN_STEP = [
             "clip_grad_norm_(model.parameters(), max_norm) (the L2 norm by default)",
             _train_step("norm_type = max_norm")),
     Mistake("use the max_norm argument, not a fixed threshold", _train_step("fixed max_norm")),
+    Mistake("call optimizer.step() after clipping: without it the parameters never change",
+            _train_step("no step")),
     Mistake("call loss.backward() once per step: a second call adds the gradient again (2x)",
             _train_step("backward twice")),
     Mistake("clear the gradients at the START of the step (optimizer.zero_grad() before "
@@ -291,6 +294,7 @@ def _safe_step(kind: str = "correct") -> Callable[..., tuple[float, float, bool]
         norm = total_norm(_grads(model)) if kind == "post-clip norm" else norm
         tests = {"isnan only": torch.isnan, "isinf only": torch.isinf}  # what the check misses
         finite = not bool(tests[kind](norm)) if kind in tests else bool(torch.isfinite(norm))
+        finite = not finite if kind == "condition inverted" else finite
         if (finite and kind != "no step") or kind in ("always step", "step then check"):
             optimizer.step()
         if not finite and kind != "no zero_grad on skip":
@@ -317,6 +321,8 @@ SAFE_STEP = [
             "test torch.isfinite(norm) or math.isfinite(n)", _safe_step("isinf only")),
     Mistake("stepped is True when the step was TAKEN (finite norm) and False when skipped",
             _safe_step("stepped inverted")),
+    Mistake("the skip condition is inverted: step when torch.isfinite(norm), skip otherwise",
+            _safe_step("condition inverted")),
     Mistake("call optimizer.zero_grad() when you skip, so no NaN/inf gradients are left behind",
             _safe_step("no zero_grad on skip")),
     Mistake("call optimizer.zero_grad() at the start of every step: gradients accumulate in "
