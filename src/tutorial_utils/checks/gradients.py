@@ -44,6 +44,7 @@ def _chain(derivative: str = "true", order: int = 1, **wrong: Any) -> Callable:
     """Gradient norms through h_k = phi(W_k h_{k-1}), with the mistakes named in ``wrong``."""
 
     def norms(weights, x, grad_output, activation="tanh"):  # type: ignore[no-untyped-def]
+        activation = wrong.get("always", activation)  # an activation argument ignored
         h, ders = np.asarray(x, dtype=np.float64), []
         for W in weights:
             a, h_in = W @ h, h
@@ -113,6 +114,8 @@ LINEAR_BACKWARD = [
 ]
 
 BACKPROP_NORMS = [
+    *(Mistake("use the activation argument (linear, tanh or relu) for every layer, not always "
+              f"{always}", _chain(always=always)) for always in ("tanh", "relu")),
     Mistake("multiply by the activation's derivative phi'(a_l) at every layer (relu'(a) is 1 "
             "where a > 0 and 0 elsewhere; tanh'(a) = 1 - tanh(a)^2)", _chain("none")),
     Mistake("tanh'(a) = 1 - tanh(a)^2 = 1 - h^2 (use the OUTPUT h, or tanh of a), not 1 - a^2",

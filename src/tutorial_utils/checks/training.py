@@ -206,7 +206,8 @@ TRAIN_STEP = [
     Mistake("clip after loss.backward() and BEFORE optimizer.step(): your parameters moved with "
             "the unclipped gradient", _train_step("clip after step")),
     Mistake("clip after loss.backward() and BEFORE optimizer.step(): your parameters moved with "
-            "the unclipped gradient (no clipping at all?)", _train_step("no clipping")),
+            "the unclipped gradient (no clipping at all? model.parameters() is a generator: once "
+            "used up, e.g. by a norm, clip_grad_norm_ gets nothing)", _train_step("no clipping")),
     Mistake(NO_GRADIENTS + "; the step then used the unclipped gradient",
             _train_step("clip before backward")),
     Mistake("clip after loss.backward(): before it .grad holds the previous step's (stale) "
@@ -294,6 +295,7 @@ def _safe_step(kind: str = "correct") -> Callable[..., tuple[float, float, bool]
         norm = total_norm(_grads(model)) if kind == "post-clip norm" else norm
         tests = {"isnan only": torch.isnan, "isinf only": torch.isinf}  # what the check misses
         finite = not bool(tests[kind](norm)) if kind in tests else bool(torch.isfinite(norm))
+        finite = bool(torch.isfinite(loss)) if kind == "loss check" else finite
         finite = not finite if kind == "condition inverted" else finite
         if (finite and kind != "no step") or kind in ("always step", "step then check"):
             optimizer.step()
@@ -317,6 +319,8 @@ SAFE_STEP = [
             "have poisoned the parameters and Adam's m and v", _safe_step("step then check")),
     Mistake("skip on inf too: torch.isnan(inf) is False; test torch.isfinite(norm)",
             _safe_step("isnan only")),
+    Mistake("decide on the gradient norm, not the loss: the loss can be finite while the "
+            "gradients are not (test torch.isfinite(norm))", _safe_step("loss check")),
     Mistake("skip on NaN too: any comparison with NaN is False (n == float('nan') never holds); "
             "test torch.isfinite(norm) or math.isfinite(n)", _safe_step("isinf only")),
     Mistake("stepped is True when the step was TAKEN (finite norm) and False when skipped",
@@ -434,10 +438,10 @@ WARMUP = [
     Mistake("log the gradient norm, not the loss", _warmup("loss")),
     Mistake("do not clip during the warm-up (max_norm=math.inf): clipping changed the training, "
             "so the later norms differ", _warmup("clip at 1")),
-    Mistake("take an optimizer.step() after each backward(): the model did not change between "
-            "batches", _warmup("no step")),
-    Mistake("measure with clip_grad_norm_(..., max_norm=math.inf): max_norm=0 zeroes the "
-            "gradients, so the step changed nothing", _warmup("clip to 0")),
+    *(Mistake("the model did not change between batches: take an optimizer.step() after each "
+              "backward(), and measure with clip_grad_norm_(..., max_norm=math.inf) (max_norm=0 "
+              "zeroes the gradients, so the step changes nothing)", _warmup(kind))
+      for kind in ("no step", "clip to 0")),
     Mistake("log the TOTAL norm of all parameters' gradients together (what clip_grad_norm_ "
             "returns), not the norm of one parameter", _warmup("first parameter")),
     Mistake("clear the gradients BEFORE each backward(), not after the step: the model came with "
@@ -472,6 +476,9 @@ def _run_warmup(
         message = f"{len(result)} norms logged for {n} batches"
         hint = "append exactly one norm per batch (every batch, the first included, nothing extra) "
         hint += "inside the loop over batches, and return the list after the loop"
+        if len(result) > n:
+            hint += "; a list that outlives the call (a default argument norms=[], a global) keeps "
+            hint += "the norms of earlier calls: create it inside the function"
         raise Failure(message, hint, "length")
     return to_array(result, "logged norms").astype(np.float64), _flat(model)
 
