@@ -42,6 +42,8 @@ import _heldout_round12_numpy  # noqa: E402, F401
 import _heldout_round12_torch  # noqa: E402, F401
 import _heldout_round13_numpy  # noqa: E402, F401
 import _heldout_round13_torch  # noqa: E402, F401
+import _heldout_round14_numpy  # noqa: E402, F401
+import _heldout_round14_torch  # noqa: E402, F401
 from _heldout import ANSWERS, Answer, right, wrong  # noqa: E402
 from tutorial_utils import checks
 

@@ -30,7 +30,7 @@ def _adam(p, g, m, v, v_max, t, *, lr, beta1, beta2, eps, weight_decay, decouple
     g_m = g_v = g
     if wd and (not decoupled or wrong.get("l2_always")) and not wrong.get("decoupled_always"):
         p = p * (1 - lr * wd) if decoupled and wrong.get("both") else p  # an if without else
-        g_m = g + wd * p
+        g_m = g + wd * (g if wrong.get("l2_of_grad") else p)
         g_v = g if wrong.get("l2_m_only") else g_m
     elif wd and wrong.get("decay_constant"):
         p = p - lr * wd
@@ -194,6 +194,8 @@ ADAMW = _table("adamw", _COMMON + [
         ("torch's L2 term adds weight_decay * theta to the gradient, not 2 * weight_decay * theta",
          {"wd_factor": 2.0}),
         ("weight decay is missing", {"wd_factor": 0.0}),
+        ("the L2 term is weight_decay * theta (the parameters), not weight_decay * grad",
+         {"l2_of_grad": True}),
         ("the decoupled decay is proportional to theta: theta * (1 - lr * weight_decay), not "
          "theta - lr * weight_decay", {"decay_constant": True}),
         ("the default weight_decay is 1e-2 (with decoupled=True), as in the task's signature and "

@@ -148,6 +148,9 @@ VALUE = [
             lambda gs, c: [np.clip(np.abs(g), -c, c) for g in gs]),
     Mistake("only elements with |g| > c change; the others are kept as they are",
             lambda gs, c: [np.sign(g) * c for g in gs]),
+    Mistake("clip each element to [-c, c] (np.clip); scaling the whole array by "
+            "min(1, c / max|g|) is a different rule that keeps the direction",
+            lambda gs, c: [g * min(1.0, c / np.max(np.abs(g), initial=0.0)) for g in gs]),
     Mistake("this is clipping by norm; clip each element separately instead",
             lambda gs, c: [ref.clip_by_norm(g, c) for g in gs]),
     Mistake("grads is a list of arrays of different shapes: clip each one ([np.clip(g, -c, c) "

@@ -33,7 +33,8 @@ def _difference(kind: str = "central", h_fixed: float = 0.0, **wrong: Any) -> Ca
             if not wrong.get("in_place") and not wrong.get("no_restore"):  # x[i] stays at old - h
                 x[i] = old
             mid = float(f(x))
-            diff = {"central": (up - down) / 2, "forward": up - mid, "backward": mid - down}
+            diff = {"central": (up - down) / 2, "forward": up - mid, "backward": mid - down,
+                    "x and x + h": (up - mid) / 2}  # fmt: skip
             grad[i] = wrong.get("scale", 1.0) * diff[kind] / h
         return grad.ravel() if wrong.get("flatten") else grad
 
@@ -72,6 +73,8 @@ NUMERICAL_GRADIENT = [
             "central difference (f(x+h) - f(x-h)) / (2h), accurate to O(h^2)",
             _difference("forward")),
     Mistake("this is a backward difference; use the central difference", _difference("backward")),
+    Mistake("evaluate at x + h e_i and x - h e_i, 2h apart: stepping back by h from x + h returns "
+            "to x, which halves the difference", _difference("x and x + h")),
     Mistake("divide by 2h: the two evaluation points are 2h apart", _difference(scale=2.0)),
     Mistake("use the step size h passed as an argument (you seem to use a fixed 1e-5)",
             _difference(h_fixed=1e-5)),

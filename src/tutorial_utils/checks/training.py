@@ -296,6 +296,7 @@ def _safe_step(kind: str = "correct") -> Callable[..., tuple[float, float, bool]
         tests = {"isnan only": torch.isnan, "isinf only": torch.isinf}  # what the check misses
         finite = not bool(tests[kind](norm)) if kind in tests else bool(torch.isfinite(norm))
         finite = bool(torch.isfinite(loss)) if kind == "loss check" else finite
+        finite = bool(norm <= max_norm) if kind == "skip above max_norm" else finite
         finite = not finite if kind == "condition inverted" else finite
         if (finite and kind != "no step") or kind in ("always step", "step then check"):
             optimizer.step()
@@ -315,8 +316,11 @@ SAFE_STEP = [
     Mistake("an optimizer step with NaN/inf gradients poisons the parameters and Adam's m and v "
             "for good: skip optimizer.step() when the norm is not finite (test "
             "torch.isfinite(norm))", _safe_step("always step")),
-    Mistake("test the norm BEFORE optimizer.step(): once the step is taken, NaN/inf gradients "
-            "have poisoned the parameters and Adam's m and v", _safe_step("step then check")),
+    Mistake("skip optimizer.step() when the norm is not finite, deciding BEFORE the step: once "
+            "it is taken, NaN/inf gradients have poisoned the parameters and Adam's m and v",
+            _safe_step("step then check")),
+    Mistake("skip only when the norm is not finite (torch.isfinite(norm)): a large finite norm is "
+            "clipped, and the step taken", _safe_step("skip above max_norm")),
     Mistake("skip on inf too: torch.isnan(inf) is False; test torch.isfinite(norm)",
             _safe_step("isnan only")),
     Mistake("decide on the gradient norm, not the loss: the loss can be finite while the "
@@ -395,7 +399,8 @@ def _warmup(kind: str = "correct") -> Callable[..., list[float]]:
                 optimizer.zero_grad()
             loss = loss_fn(model(x), y)
             before = total_norm(_grads(model))
-            loss.backward()
+            if kind != "no backward":
+                loss.backward()
             if kind == "zero_grad after backward":
                 optimizer.zero_grad()
             params = list(model.parameters())
@@ -426,9 +431,9 @@ def _warmup(kind: str = "correct") -> Callable[..., list[float]]:
 WARMUP = [
     Mistake("zero the gradients before each backward(): they accumulate in .grad",
             _warmup("no zero_grad")),
-    Mistake("call optimizer.zero_grad() at the START of each step, before backward(): after "
-            "backward() it wipes this batch's gradients (norm 0, no step)",
-            _warmup("zero_grad after backward")),
+    *(Mistake("your norms are 0, so the gradients were missing or wiped: each batch needs "
+              "optimizer.zero_grad() first, then loss.backward() (zero_grad after backward wipes "
+              "them)", _warmup(kind)) for kind in ("zero_grad after backward", "no backward")),
     Mistake("log each step's own norm, not the running average of the norms so far",
             _warmup("running average")),
     Mistake("append each batch's norm inside the loop: every entry is the last batch's norm",
